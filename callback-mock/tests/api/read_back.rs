@@ -117,8 +117,8 @@ async fn list_all(client: &reqwest::Client, base: &str) -> serde_json::Value {
         .get(format!("{base}/api/v1/received"))
         .send()
         .await
-        .unwrap()
+        .expect("list")
         .json()
         .await
-        .unwrap()
+        .expect("list json")
 }
