@@ -1,0 +1,1 @@
+//! Service library: see the crate description.

@@ -1,0 +1,277 @@
+//! Reading a `.tgo` zip safely: every rule here guards the machine against a hostile archive.
+//!
+//! Two passes over the central directory: the first checks every entry (names, kinds,
+//! encryption, duplicates, count) before a single byte is written; the second extracts regular
+//! files into a fresh directory, counting the bytes really decompressed.
+
+use std::{
+    collections::{BTreeSet, HashSet},
+    fs::{self, File},
+    io::{Read, Write},
+    path::{Path, PathBuf},
+};
+
+use zip::{read::ZipFile, ZipArchive};
+
+use crate::{
+    error::{PackageError, Result},
+    limits::Limits,
+};
+
+/// Folder whose parent is the package root (packager.md §1.1).
+pub const TOSCA_DIR: &str = "TOSCA-Metadata";
+
+/// What extraction produced.
+#[derive(Debug)]
+pub struct Extracted {
+    /// The directory everything was written into.
+    pub dir: PathBuf,
+    /// The package root: `dir` or the folder that holds `TOSCA-Metadata/`.
+    pub root: PathBuf,
+    /// Regular files written, relative to `root`, `/`-separated, sorted.
+    pub files: BTreeSet<String>,
+    /// Whether a `TOSCA-Metadata/` folder was found at all.
+    pub has_tosca_dir: bool,
+}
+
+impl Extracted {
+    pub fn contains(&self, relative: &str) -> bool {
+        self.files.contains(relative)
+    }
+}
+
+/// One entry that passed the checks and will be written.
+struct Planned {
+    index: usize,
+    path: String,
+    compressed_size: u64,
+}
+
+/// Extract `archive` into the (empty, existing) directory `out`, enforcing `limits`.
+pub fn extract(archive: &Path, out: &Path, limits: &Limits) -> Result<Extracted> {
+    let file = File::open(archive).map_err(PackageError::io(archive))?;
+    let mut zip = ZipArchive::new(file).map_err(|e| PackageError::NotAZip(e.to_string()))?;
+    // Security: bound the work before looking at any entry.
+    if zip.len() > limits.max_entries {
+        return Err(PackageError::TooManyEntries {
+            limit: limits.max_entries,
+        });
+    }
+    let planned = plan_entries(&mut zip)?;
+    let mut budget = ByteBudget::new(limits);
+    let mut written = BTreeSet::new();
+    for entry in &planned {
+        write_entry(&mut zip, entry, out, &mut budget)?;
+        written.insert(entry.path.clone());
+    }
+    Ok(locate_root(out, written))
+}
+
+/// First pass: check every entry, decide which ones to write.
+fn plan_entries<R: Read + std::io::Seek>(zip: &mut ZipArchive<R>) -> Result<Vec<Planned>> {
+    let mut planned = Vec::new();
+    let mut seen = HashSet::new();
+    let mut dirs = HashSet::new();
+    for index in 0..zip.len() {
+        let entry = zip
+            .by_index_raw(index)
+            .map_err(|e| PackageError::NotAZip(e.to_string()))?;
+        let raw_name = entry.name().to_owned();
+        let Some(path) = normalise_entry_name(&raw_name)? else {
+            continue;
+        };
+        // Security: an encrypted entry cannot be inspected, so it is never accepted.
+        if entry.encrypted() {
+            return Err(PackageError::EncryptedEntry { path });
+        }
+        check_entry_kind(&entry, &path)?;
+        // Security: two entries with one name would let the second silently replace the
+        // checked first one.
+        if !seen.insert(path.clone()) {
+            return Err(PackageError::DuplicateEntry { path });
+        }
+        if entry.is_dir() {
+            dirs.insert(path);
+            continue;
+        }
+        planned.push(Planned {
+            index,
+            path,
+            compressed_size: entry.compressed_size(),
+        });
+    }
+    check_file_dir_clashes(&planned, &dirs)?;
+    Ok(planned)
+}
+
+/// Turn an entry name into a safe relative path; `None` for junk that is skipped.
+///
+/// Security: rejects absolute paths, drive letters, `..` components and NUL bytes, so nothing
+/// can be written outside the extraction directory. Backslashes count as separators.
+pub fn normalise_entry_name(name: &str) -> Result<Option<String>> {
+    let unsafe_path = |reason| PackageError::UnsafePath {
+        path: name.to_owned(),
+        reason,
+    };
+    let name_fwd = name.replace('\\', "/");
+    if name_fwd.contains('\0') {
+        return Err(unsafe_path("contains a NUL byte"));
+    }
+    if name_fwd.starts_with('/') {
+        return Err(unsafe_path("absolute path"));
+    }
+    let bytes = name_fwd.as_bytes();
+    if bytes.len() >= 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':' {
+        return Err(unsafe_path("drive-letter path"));
+    }
+    let mut parts = Vec::new();
+    for part in name_fwd.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => return Err(unsafe_path("parent-directory component")),
+            other => parts.push(other),
+        }
+    }
+    let is_junk = parts
+        .iter()
+        .any(|p| *p == "__MACOSX" || *p == ".DS_Store" || *p == "Thumbs.db");
+    if parts.is_empty() || is_junk {
+        return Ok(None);
+    }
+    Ok(Some(parts.join("/")))
+}
+
+/// Security: only regular files and folders; a symlink could point anywhere on the host.
+fn check_entry_kind<R: Read>(entry: &ZipFile<'_, R>, path: &str) -> Result<()> {
+    const TYPE_MASK: u32 = 0o170_000;
+    let kind = match entry.unix_mode().map(|m| m & TYPE_MASK) {
+        None | Some(0) | Some(0o100_000) | Some(0o040_000) => return Ok(()),
+        Some(0o120_000) => "symbolic link",
+        Some(0o020_000) => "character device",
+        Some(0o060_000) => "block device",
+        Some(0o010_000) => "named pipe",
+        Some(0o140_000) => "socket",
+        Some(_) => "unknown file type",
+    };
+    Err(PackageError::NotRegularFile {
+        path: path.to_owned(),
+        kind,
+    })
+}
+
+/// Security: a file that is also a folder of another entry (`a` and `a/b`) would make the
+/// result depend on entry order.
+fn check_file_dir_clashes(planned: &[Planned], dirs: &HashSet<String>) -> Result<()> {
+    let files: HashSet<&str> = planned.iter().map(|p| p.path.as_str()).collect();
+    for entry in planned {
+        if dirs.contains(&entry.path) {
+            return Err(PackageError::DuplicateEntry {
+                path: entry.path.clone(),
+            });
+        }
+        let mut prefix = entry.path.as_str();
+        while let Some((parent, _)) = prefix.rsplit_once('/') {
+            if files.contains(parent) {
+                return Err(PackageError::DuplicateEntry {
+                    path: parent.to_owned(),
+                });
+            }
+            prefix = parent;
+        }
+    }
+    Ok(())
+}
+
+/// Counts real decompressed bytes against the archive-wide and per-entry limits.
+struct ByteBudget<'a> {
+    limits: &'a Limits,
+    total: u64,
+}
+
+impl<'a> ByteBudget<'a> {
+    fn new(limits: &'a Limits) -> Self {
+        Self { limits, total: 0 }
+    }
+
+    fn charge(&mut self, entry: &Planned, entry_bytes: u64, chunk: u64) -> Result<()> {
+        self.total += chunk;
+        if self.total > self.limits.max_total_bytes {
+            return Err(PackageError::ArchiveTooLarge {
+                path: entry.path.clone(),
+                limit: self.limits.max_total_bytes,
+            });
+        }
+        let ratio_cap = entry.compressed_size.saturating_mul(self.limits.max_ratio);
+        if entry_bytes > self.limits.ratio_exempt_bytes && entry_bytes > ratio_cap {
+            return Err(PackageError::CompressionRatio {
+                path: entry.path.clone(),
+                limit: self.limits.max_ratio,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Second pass: decompress one checked entry into `out`, never trusting its declared size.
+fn write_entry<R: Read + std::io::Seek>(
+    zip: &mut ZipArchive<R>,
+    entry: &Planned,
+    out: &Path,
+    budget: &mut ByteBudget<'_>,
+) -> Result<()> {
+    let corrupt = |reason: String| PackageError::CorruptArchive {
+        path: entry.path.clone(),
+        reason,
+    };
+    let mut reader = zip.by_index(entry.index).map_err(|e| corrupt(e.to_string()))?;
+    let target = out.join(&entry.path);
+    if let Some(parent) = target.parent() {
+        fs::create_dir_all(parent).map_err(PackageError::io(parent))?;
+    }
+    let mut file = File::create_new(&target).map_err(PackageError::io(&target))?;
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut entry_bytes = 0u64;
+    loop {
+        let n = reader.read(&mut buf).map_err(|e| corrupt(e.to_string()))?;
+        if n == 0 {
+            break;
+        }
+        entry_bytes += n as u64;
+        budget.charge(entry, entry_bytes, n as u64)?;
+        file.write_all(&buf[..n]).map_err(PackageError::io(&target))?;
+    }
+    Ok(())
+}
+
+/// The package root is the parent of the shallowest `TOSCA-Metadata/` folder (Q-25: the
+/// shallowest match, deterministic), or the extraction directory when there is none.
+fn locate_root(out: &Path, written: BTreeSet<String>) -> Extracted {
+    let prefix = written
+        .iter()
+        .filter_map(|path| {
+            let parts: Vec<&str> = path.split('/').collect();
+            let pos = parts[..parts.len() - 1]
+                .iter()
+                .position(|p| *p == TOSCA_DIR)?;
+            Some(parts[..pos].join("/"))
+        })
+        .min_by_key(|prefix| (prefix.matches('/').count() + usize::from(!prefix.is_empty()), prefix.clone()));
+    let has_tosca_dir = prefix.is_some();
+    let prefix = prefix.unwrap_or_default();
+    let (root, files) = if prefix.is_empty() {
+        (out.to_path_buf(), written)
+    } else {
+        let strip = format!("{prefix}/");
+        let files = written
+            .into_iter()
+            .filter_map(|p| p.strip_prefix(&strip).map(str::to_owned))
+            .collect();
+        (out.join(&prefix), files)
+    };
+    Extracted {
+        dir: out.to_path_buf(),
+        root,
+        files,
+        has_tosca_dir,
+    }
+}

@@ -1,0 +1,87 @@
+//! Writing an unpacked package back as an SDK project (packager.md §5.2): the inverse of
+//! [`crate::pack::pack`], so pack then unpack gives back the same files byte for byte.
+
+use std::{
+    fs,
+    path::{Path, PathBuf},
+};
+
+use serde_json::{json, Value};
+use shared_models::ContentEntry;
+
+use crate::{
+    archive,
+    descriptor::{platform_of, DescriptorType},
+    error::{PackageError, Result},
+    files::resolve,
+    limits::Limits,
+    project_file::FOLDER_ZIP_TYPE,
+    unpack::Unpacked,
+    yaml,
+};
+
+/// Write the project into `project_dir` (created if needed); returns the project.yml path.
+pub fn write_project(unpacked: &Unpacked, project_dir: &Path, limits: &Limits) -> Result<PathBuf> {
+    fs::create_dir_all(project_dir).map_err(PackageError::io(project_dir))?;
+    let mut files = Vec::new();
+    for entry in &unpacked.record.package_content {
+        let path = project_path(entry);
+        let from = resolve(&unpacked.extracted.root, &entry.source)?;
+        let to = resolve(project_dir, &path)?;
+        if is_folder_zip(entry) {
+            fs::create_dir_all(&to).map_err(PackageError::io(&to))?;
+            archive::extract(&from, &to, limits)?;
+        } else {
+            if let Some(parent) = to.parent() {
+                fs::create_dir_all(parent).map_err(PackageError::io(parent))?;
+            }
+            fs::copy(&from, &to).map_err(PackageError::io(&to))?;
+        }
+        files.push(project_entry(entry, &path));
+    }
+    let record = &unpacked.record;
+    let project = json!({
+        "descriptor_extension": "yml",
+        "version": "0.5",
+        "package": {
+            "vendor": record.vendor, "name": record.name, "version": record.version,
+            "maintainer": record.maintainer, "description": record.description,
+        },
+        "files": files,
+    });
+    let target = project_dir.join("project.yml");
+    let text = yaml::to_string(&project).map_err(PackageError::ProjectInvalid)?;
+    fs::write(&target, text).map_err(PackageError::io(&target))?;
+    Ok(target)
+}
+
+fn is_folder_zip(entry: &ContentEntry) -> bool {
+    entry.content_type.as_deref() == Some(FOLDER_ZIP_TYPE) && entry.source.ends_with(".zip")
+}
+
+/// Undo the packer's path mapping: the `Definitions/` it put in front of 5GTANGO descriptors,
+/// and the `.zip` of a compressed folder.
+pub fn project_path(entry: &ContentEntry) -> String {
+    let ct = entry.content_type.as_deref().unwrap_or_default();
+    let tango_descriptor =
+        DescriptorType::of_content_type(ct).is_some() && platform_of(ct) == Some("5gtango");
+    match entry.source.strip_prefix("Definitions/") {
+        Some(rest) if tango_descriptor => rest.to_owned(),
+        _ if is_folder_zip(entry) => entry.source.trim_end_matches(".zip").to_owned(),
+        _ => entry.source.clone(),
+    }
+}
+
+fn project_entry(entry: &ContentEntry, path: &str) -> Value {
+    let mut item = json!({
+        "path": path,
+        "type": entry.content_type.as_deref().unwrap_or("text/plain"),
+    });
+    if let Some(tags) = &entry.tags {
+        item["tags"] = json!(tags);
+    }
+    if let Some(tags) = &entry.testing_tags {
+        item["testing_tags"] = json!(tags);
+    }
+    item
+}

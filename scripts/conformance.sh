@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Conformance of the packager against the shared fixtures: scripts/conformance.sh <fixtures-dir>
+set -euo pipefail
+here="$(cd "$(dirname "$0")/.." && pwd)"
+fixtures="${1:-$here/../shared/fixtures}"
+cd "$here"
+cargo build --quiet -p packager --bin packager
+exec python3 scripts/conformance.py "$fixtures" --packager "${CARGO_TARGET_DIR:-$here/target}/debug/packager"
