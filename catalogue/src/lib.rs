@@ -1,1 +1,20 @@
-//! Service library: see the crate description.
+//! The catalogue service: descriptors, artifacts and package archives (API v2).
+//!
+//! Records live in PostgreSQL or SQLite (`storage`), bytes in a content-addressed blob store
+//! (`blobstore`); the HTTP API is in `routes`, and `startup` wires it all together.
+
+pub mod blobstore;
+pub mod cascade;
+pub mod config;
+pub mod error;
+pub mod format;
+pub mod identity;
+pub mod model;
+pub mod query;
+mod routes;
+pub mod startup;
+pub mod storage;
+pub mod telemetry;
+
+pub use config::Config;
+pub use startup::{build, Application};

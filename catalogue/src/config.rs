@@ -1,0 +1,123 @@
+//! Configuration from the environment (every variable documented in docs/catalogue.md).
+
+use std::{env, net::SocketAddr, path::PathBuf};
+
+use anyhow::Context;
+
+/// Where the bytes of files and package archives live.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BlobStoreUrl {
+    /// A local directory (the default, `data/blobs`).
+    Local(PathBuf),
+    /// S3-compatible object storage, `s3://bucket/prefix` (not yet supported).
+    S3 { bucket: String, prefix: String },
+}
+
+impl BlobStoreUrl {
+    pub fn parse(raw: &str) -> anyhow::Result<Self> {
+        if let Some(rest) = raw.strip_prefix("s3://") {
+            let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+            anyhow::ensure!(
+                !bucket.is_empty(),
+                "CATALOGUE_BLOB_STORE {raw:?}: missing bucket"
+            );
+            return Ok(Self::S3 {
+                bucket: bucket.to_owned(),
+                prefix: prefix.trim_matches('/').to_owned(),
+            });
+        }
+        let path = raw.strip_prefix("file://").unwrap_or(raw);
+        anyhow::ensure!(!path.is_empty(), "CATALOGUE_BLOB_STORE is empty");
+        Ok(Self::Local(PathBuf::from(path)))
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `CATALOGUE_BIND`, default `0.0.0.0:4011`.
+    pub bind: SocketAddr,
+    /// `CATALOGUE_DATABASE_URL`, `postgres://...` or `sqlite://...`.
+    pub database_url: String,
+    /// `CATALOGUE_DB_MAX_CONNECTIONS`, default 10 (PostgreSQL pool size).
+    pub db_max_connections: u32,
+    /// `CATALOGUE_BLOB_STORE`, a directory or `s3://bucket/prefix`.
+    pub blob_store: BlobStoreUrl,
+    /// `CATALOGUE_MAX_UPLOAD_BYTES`, default 8 GiB: limit of one file or package archive.
+    pub max_upload_bytes: u64,
+    /// `CATALOGUE_MAX_DESCRIPTOR_BYTES`, default 4 MiB: limit of one descriptor body.
+    pub max_descriptor_bytes: usize,
+    /// `CATALOGUE_DEFAULT_PAGE_SIZE`, default 1000: page size when a list names none.
+    pub default_page_size: u64,
+    /// `CATALOGUE_MAX_PAGE_SIZE`, default 10000: the largest page a client may ask for.
+    pub max_page_size: u64,
+    /// `CATALOGUE_WORKERS`, default: the number of CPUs.
+    pub workers: Option<usize>,
+}
+
+pub const DEFAULT_BIND: &str = "0.0.0.0:4011";
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/catalogue.db";
+pub const DEFAULT_BLOB_STORE: &str = "data/blobs";
+pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 8 * 1024 * 1024 * 1024;
+pub const DEFAULT_MAX_DESCRIPTOR_BYTES: usize = 4 * 1024 * 1024;
+pub const DEFAULT_PAGE_SIZE: u64 = 1000;
+pub const DEFAULT_MAX_PAGE_SIZE: u64 = 10_000;
+
+impl Config {
+    pub fn from_env() -> anyhow::Result<Self> {
+        Ok(Self {
+            bind: var_or("CATALOGUE_BIND", DEFAULT_BIND)
+                .parse()
+                .context("CATALOGUE_BIND must be host:port")?,
+            database_url: var_or("CATALOGUE_DATABASE_URL", DEFAULT_DATABASE_URL),
+            db_max_connections: parse_var("CATALOGUE_DB_MAX_CONNECTIONS", 10)?,
+            blob_store: BlobStoreUrl::parse(&var_or("CATALOGUE_BLOB_STORE", DEFAULT_BLOB_STORE))?,
+            max_upload_bytes: parse_var("CATALOGUE_MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES)?,
+            max_descriptor_bytes: parse_var(
+                "CATALOGUE_MAX_DESCRIPTOR_BYTES",
+                DEFAULT_MAX_DESCRIPTOR_BYTES,
+            )?,
+            default_page_size: parse_var("CATALOGUE_DEFAULT_PAGE_SIZE", DEFAULT_PAGE_SIZE)?,
+            max_page_size: parse_var("CATALOGUE_MAX_PAGE_SIZE", DEFAULT_MAX_PAGE_SIZE)?,
+            workers: match env::var("CATALOGUE_WORKERS") {
+                Ok(v) => Some(v.parse().context("CATALOGUE_WORKERS must be a number")?),
+                Err(_) => None,
+            },
+        })
+    }
+
+    /// A configuration for tests: port 0 on localhost, one worker, the given database and
+    /// blob directory.
+    pub fn for_testing(database_url: impl Into<String>, blob_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            database_url: database_url.into(),
+            db_max_connections: 5,
+            blob_store: BlobStoreUrl::Local(blob_dir.into()),
+            max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
+            max_descriptor_bytes: DEFAULT_MAX_DESCRIPTOR_BYTES,
+            default_page_size: DEFAULT_PAGE_SIZE,
+            max_page_size: DEFAULT_MAX_PAGE_SIZE,
+            workers: Some(1),
+        }
+    }
+}
+
+fn var_or(name: &str, default: &str) -> String {
+    env::var(name)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| default.to_owned())
+}
+
+fn parse_var<T>(name: &str, default: T) -> anyhow::Result<T>
+where
+    T: std::str::FromStr,
+    T::Err: std::error::Error + Send + Sync + 'static,
+{
+    match env::var(name) {
+        Ok(v) if !v.is_empty() => v
+            .parse()
+            .with_context(|| format!("{name}={v:?} is not valid")),
+        _ => Ok(default),
+    }
+}

@@ -1,0 +1,94 @@
+//! Building the service: storage, blob store, HTTP server on both prefixes.
+
+use std::net::TcpListener;
+
+use actix_web::{dev::Server, web, App, HttpServer};
+use chrono::{DateTime, Utc};
+use tracing_actix_web::TracingLogger;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::{
+    blobstore::{open_store, SharedBlobStore},
+    config::Config,
+    error::{extractor_error, no_route},
+    routes,
+    storage::{connect, Repository},
+};
+
+/// The canonical prefix, documented in the OpenAPI document.
+pub const PREFIX: &str = "/api/catalogues/v2";
+/// The prefix the packager and the gatekeeper of the reference use.
+pub const ALT_PREFIX: &str = "/catalogues/api/v2";
+
+/// What every handler shares.
+pub struct AppState {
+    pub repo: Repository,
+    pub store: SharedBlobStore,
+    pub config: Config,
+    pub alive_since: DateTime<Utc>,
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// The OpenAPI document, collected from the handlers registered under `PREFIX`.
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    let (_app, api) = App::new()
+        .into_utoipa_app()
+        .openapi(routes::api_doc())
+        .service(utoipa_actix_web::scope(PREFIX).configure(routes::register))
+        .split_for_parts();
+    api
+}
+
+pub async fn build(config: Config) -> anyhow::Result<Application> {
+    let repo = connect(&config.database_url, config.db_max_connections).await?;
+    let store = open_store(&config.blob_store).await?;
+    let listener = TcpListener::bind(config.bind)?;
+    let port = listener.local_addr()?.port();
+    let workers = config.workers;
+    let state = web::Data::new(AppState {
+        repo,
+        store,
+        config,
+        alive_since: Utc::now(),
+    });
+    let api = openapi_document();
+    let mut server = HttpServer::new(move || {
+        App::new()
+            .wrap(TracingLogger::default())
+            .app_data(state.clone())
+            .app_data(web::QueryConfig::default().error_handler(extractor_error))
+            .app_data(web::PathConfig::default().error_handler(extractor_error))
+            .app_data(web::JsonConfig::default().error_handler(extractor_error))
+            .service(
+                SwaggerUi::new(format!("{PREFIX}/docs/{{_:.*}}"))
+                    .url(format!("{PREFIX}/openapi.json"), api.clone()),
+            )
+            .service(web::scope(PREFIX).configure(routes::register_plain))
+            .service(web::scope(ALT_PREFIX).configure(routes::register_plain))
+            .configure(routes::register_root)
+            .default_service(web::to(no_route))
+    })
+    .listen(listener)?;
+    if let Some(workers) = workers {
+        server = server.workers(workers);
+    }
+    Ok(Application {
+        port,
+        server: server.run(),
+    })
+}

@@ -1,0 +1,185 @@
+//! The one storage interface: PostgreSQL (production) or SQLite (embedded), chosen by URL.
+
+mod backend;
+mod connect;
+mod list_pg;
+mod list_sqlite;
+mod pg;
+mod sqlite;
+
+use serde::Serialize;
+use serde_json::Value;
+use shared_models::DescriptorKind;
+use sqlx::{PgPool, SqlitePool};
+use uuid::Uuid;
+
+pub use connect::connect;
+
+use crate::{
+    blobstore::{BlobStore, StagedBlob},
+    error::ApiError,
+    model::{BlobKind, BlobRow, DescriptorRow, NewDescriptor, Release, StoredUpload, UploadMeta},
+    query::{ListQuery, Listing},
+};
+
+#[derive(Debug, Clone)]
+pub enum Repository {
+    Postgres(PgPool),
+    Sqlite(SqlitePool),
+}
+
+/// What a create did.
+#[derive(Debug)]
+pub enum CreateOutcome {
+    Created(DescriptorRow),
+    /// An existing descriptor with this identity, its `pkg_ref` counted up.
+    Reused(DescriptorRow),
+    /// A package with this identity exists already.
+    Duplicate(Uuid),
+}
+
+/// The descriptors and files a package delete touched, as catalogue.md §8.2 lists them.
+#[derive(Debug, Default, Serialize, utoipa::ToSchema)]
+pub struct PartLists {
+    #[schema(value_type = Vec<Object>)]
+    pub vnfds: Vec<Value>,
+    #[schema(value_type = Vec<Object>)]
+    pub nsds: Vec<Value>,
+    #[schema(value_type = Vec<Object>)]
+    pub testds: Vec<Value>,
+    #[schema(value_type = Vec<Object>)]
+    pub files: Vec<Value>,
+}
+
+#[derive(Debug, Default)]
+pub struct CascadeReport {
+    pub deleted: PartLists,
+    pub not_found: PartLists,
+}
+
+/// Equality filters on blob metadata (`?file_name=...`), already validated.
+#[derive(Debug, Clone)]
+pub struct BlobFilter {
+    pub column: &'static str,
+    pub value: String,
+}
+
+macro_rules! dispatch {
+    ($self:expr, $f:ident ( $($arg:expr),* )) => {
+        match $self {
+            Repository::Postgres(pool) => pg::$f(pool, $($arg),*).await,
+            Repository::Sqlite(pool) => sqlite::$f(pool, $($arg),*).await,
+        }
+    };
+}
+
+impl Repository {
+    pub async fn health(&self) -> Result<(), ApiError> {
+        dispatch!(self, health())
+    }
+
+    pub async fn create_descriptor(&self, new: NewDescriptor) -> Result<CreateOutcome, ApiError> {
+        dispatch!(self, create_descriptor(new))
+    }
+
+    /// Inserts a new version; `None` when that identity exists already.
+    pub async fn insert_new_version(
+        &self,
+        new: NewDescriptor,
+    ) -> Result<Option<DescriptorRow>, ApiError> {
+        dispatch!(self, insert_new_version(new))
+    }
+
+    pub async fn get_descriptor(
+        &self,
+        kind: DescriptorKind,
+        uuid: Uuid,
+    ) -> Result<Option<DescriptorRow>, ApiError> {
+        dispatch!(self, get_descriptor(kind, uuid))
+    }
+
+    pub async fn find_by_identity(
+        &self,
+        kind: DescriptorKind,
+        vendor: &str,
+        name: &str,
+        version: &str,
+    ) -> Result<Option<DescriptorRow>, ApiError> {
+        dispatch!(self, find_by_identity(kind, vendor, name, version))
+    }
+
+    pub async fn set_status(
+        &self,
+        kind: DescriptorKind,
+        uuid: Uuid,
+        status: &str,
+    ) -> Result<bool, ApiError> {
+        dispatch!(self, set_status(kind, uuid, status))
+    }
+
+    /// Links a package descriptor to its package archive (`?sonp_uuid=`).
+    pub async fn set_son_package(&self, uuid: Uuid, tgo: Uuid) -> Result<bool, ApiError> {
+        dispatch!(self, set_son_package(uuid, tgo))
+    }
+
+    /// Drops one reference to a descriptor (not a package: see `delete_package`).
+    pub async fn release_descriptor(
+        &self,
+        kind: DescriptorKind,
+        uuid: Uuid,
+    ) -> Result<Option<Release>, ApiError> {
+        dispatch!(self, release_descriptor(kind, uuid))
+    }
+
+    pub async fn list_descriptors(
+        &self,
+        kind: DescriptorKind,
+        query: &ListQuery,
+    ) -> Result<Listing<DescriptorRow>, ApiError> {
+        match self {
+            Self::Postgres(pool) => list_pg::list_descriptors(pool, kind, query).await,
+            Self::Sqlite(pool) => list_sqlite::list_descriptors(pool, kind, query).await,
+        }
+    }
+
+    pub async fn store_upload(
+        &self,
+        kind: BlobKind,
+        staged: StagedBlob,
+        meta: &UploadMeta,
+        store: &dyn BlobStore,
+    ) -> Result<StoredUpload, ApiError> {
+        dispatch!(self, store_upload(kind, staged, meta, store))
+    }
+
+    pub async fn get_blob(&self, kind: BlobKind, uuid: Uuid) -> Result<Option<BlobRow>, ApiError> {
+        dispatch!(self, get_blob(kind, uuid))
+    }
+
+    pub async fn list_blobs(
+        &self,
+        kind: BlobKind,
+        filters: &[BlobFilter],
+        page: crate::query::Page,
+    ) -> Result<Listing<BlobRow>, ApiError> {
+        dispatch!(self, list_blobs(kind, filters, page))
+    }
+
+    pub async fn release_blob(
+        &self,
+        kind: BlobKind,
+        uuid: Uuid,
+        store: &dyn BlobStore,
+    ) -> Result<Option<Release>, ApiError> {
+        dispatch!(self, release_blob(kind, uuid, store))
+    }
+
+    /// The cascade of catalogue.md §8, in one transaction; `None` when the package is unknown.
+    pub async fn delete_package(
+        &self,
+        uuid: Uuid,
+        store: &dyn BlobStore,
+    ) -> Result<Option<CascadeReport>, ApiError> {
+        dispatch!(self, delete_package(uuid, store))
+    }
+}
