@@ -3,14 +3,21 @@
 //! Exit codes: 0 success, 1 the package or project was rejected, 2 a usage error (clap).
 //! Errors go to stderr as one line; `--json` output goes to stdout.
 
-use std::{path::PathBuf, process::ExitCode};
+use std::{
+    path::{Path, PathBuf},
+    process::ExitCode,
+};
 
 use clap::{Args, Parser, Subcommand};
 use package_format::{pack, unpack, write_project, PackageError, UnpackOptions, ValidationLevel};
 use shared_models::ErrorBody;
 
 #[derive(Debug, Parser)]
-#[command(name = "packager", version, about = "Validate, unpack and pack 5GTANGO .tgo packages, or serve the packager API")]
+#[command(
+    name = "packager",
+    version,
+    about = "Validate, unpack and pack 5GTANGO .tgo packages, or serve the packager API"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -71,8 +78,16 @@ impl CheckArgs {
 pub fn run_offline(command: Command) -> ExitCode {
     let outcome = match command {
         Command::Validate { file, checks, json } => validate(&file, &checks, json),
-        Command::Unpack { file, output, checks } => unpack_to_project(&file, &output, &checks),
-        Command::Pack { project, output, checks } => pack(&project, &output, &checks.options())
+        Command::Unpack {
+            file,
+            output,
+            checks,
+        } => unpack_to_project(&file, &output, &checks),
+        Command::Pack {
+            project,
+            output,
+            checks,
+        } => pack(&project, &output, &checks.options())
             .map(|packed| println!("{}", packed.path.display())),
         Command::Serve => unreachable_serve(),
     };
@@ -86,7 +101,9 @@ pub fn run_offline(command: Command) -> ExitCode {
 }
 
 fn unreachable_serve() -> Result<(), PackageError> {
-    Err(PackageError::ProjectInvalid("serve is not an offline command".into()))
+    Err(PackageError::ProjectInvalid(
+        "serve is not an offline command".into(),
+    ))
 }
 
 fn temp_dir() -> Result<tempfile::TempDir, PackageError> {
@@ -96,7 +113,7 @@ fn temp_dir() -> Result<tempfile::TempDir, PackageError> {
     })
 }
 
-fn validate(file: &PathBuf, checks: &CheckArgs, json: bool) -> Result<(), PackageError> {
+fn validate(file: &Path, checks: &CheckArgs, json: bool) -> Result<(), PackageError> {
     let work = temp_dir()?;
     match unpack(file, work.path(), &checks.options()) {
         Ok(unpacked) => {
@@ -136,7 +153,7 @@ fn print_json<T: serde::Serialize>(value: &T) {
     }
 }
 
-fn unpack_to_project(file: &PathBuf, output: &PathBuf, checks: &CheckArgs) -> Result<(), PackageError> {
+fn unpack_to_project(file: &Path, output: &Path, checks: &CheckArgs) -> Result<(), PackageError> {
     let work = temp_dir()?;
     let options = checks.options();
     let unpacked = unpack(file, work.path(), &options)?;

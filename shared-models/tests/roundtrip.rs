@@ -72,7 +72,10 @@ fn success_event_round_trips_unchanged() {
             version: "0.1".into()
         })
     );
-    assert_eq!(content[1].id, Some(ContentId::Source("Icons/upb_logo.png".into())));
+    assert_eq!(
+        content[1].id,
+        Some(ContentId::Source("Icons/upb_logo.png".into()))
+    );
     assert_eq!(event.package_metadata.extra["logo"], "Icons/upb_logo.png");
     assert_eq!(
         event.package_metadata.triple().as_deref(),

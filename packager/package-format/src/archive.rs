@@ -14,6 +14,7 @@ use std::{
 use zip::{read::ZipFile, ZipArchive};
 
 use crate::{
+    central_directory,
     error::{PackageError, Result},
     limits::Limits,
 };
@@ -49,14 +50,17 @@ struct Planned {
 
 /// Extract `archive` into the (empty, existing) directory `out`, enforcing `limits`.
 pub fn extract(archive: &Path, out: &Path, limits: &Limits) -> Result<Extracted> {
-    let file = File::open(archive).map_err(PackageError::io(archive))?;
-    let mut zip = ZipArchive::new(file).map_err(|e| PackageError::NotAZip(e.to_string()))?;
+    let mut file = File::open(archive).map_err(PackageError::io(archive))?;
+    let raw_names = central_directory::raw_names(&mut file, limits.max_entries)
+        .map_err(|e| PackageError::NotAZip(e.to_string()))?;
     // Security: bound the work before looking at any entry.
-    if zip.len() > limits.max_entries {
+    if raw_names.len() > limits.max_entries {
         return Err(PackageError::TooManyEntries {
             limit: limits.max_entries,
         });
     }
+    check_raw_duplicates(&raw_names)?;
+    let mut zip = ZipArchive::new(file).map_err(|e| PackageError::NotAZip(e.to_string()))?;
     let planned = plan_entries(&mut zip)?;
     let mut budget = ByteBudget::new(limits);
     let mut written = BTreeSet::new();
@@ -65,6 +69,20 @@ pub fn extract(archive: &Path, out: &Path, limits: &Limits) -> Result<Extracted>
         written.insert(entry.path.clone());
     }
     Ok(locate_root(out, written))
+}
+
+/// Security: the zip reader indexes entries by name, so a repeated name must be caught on the
+/// raw central directory, before the reader hides it.
+fn check_raw_duplicates(names: &[String]) -> Result<()> {
+    let mut seen = HashSet::new();
+    for name in names {
+        if let Some(path) = normalise_entry_name(name)? {
+            if !seen.insert(path.trim_end_matches('/').to_owned()) {
+                return Err(PackageError::DuplicateEntry { path });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// First pass: check every entry, decide which ones to write.
@@ -223,7 +241,9 @@ fn write_entry<R: Read + std::io::Seek>(
         path: entry.path.clone(),
         reason,
     };
-    let mut reader = zip.by_index(entry.index).map_err(|e| corrupt(e.to_string()))?;
+    let mut reader = zip
+        .by_index(entry.index)
+        .map_err(|e| corrupt(e.to_string()))?;
     let target = out.join(&entry.path);
     if let Some(parent) = target.parent() {
         fs::create_dir_all(parent).map_err(PackageError::io(parent))?;
@@ -238,7 +258,8 @@ fn write_entry<R: Read + std::io::Seek>(
         }
         entry_bytes += n as u64;
         budget.charge(entry, entry_bytes, n as u64)?;
-        file.write_all(&buf[..n]).map_err(PackageError::io(&target))?;
+        file.write_all(&buf[..n])
+            .map_err(PackageError::io(&target))?;
     }
     Ok(())
 }
@@ -255,7 +276,12 @@ fn locate_root(out: &Path, written: BTreeSet<String>) -> Extracted {
                 .position(|p| *p == TOSCA_DIR)?;
             Some(parts[..pos].join("/"))
         })
-        .min_by_key(|prefix| (prefix.matches('/').count() + usize::from(!prefix.is_empty()), prefix.clone()));
+        .min_by_key(|prefix| {
+            (
+                prefix.matches('/').count() + usize::from(!prefix.is_empty()),
+                prefix.clone(),
+            )
+        });
     let has_tosca_dir = prefix.is_some();
     let prefix = prefix.unwrap_or_default();
     let (root, files) = if prefix.is_empty() {

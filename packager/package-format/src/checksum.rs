@@ -65,7 +65,9 @@ fn digest_with<D: Digest>(path: &Path) -> std::io::Result<String> {
 /// Check every entry in order; the first failure is returned. A listed file that is missing is
 /// always an error; an entry with no algorithm (ETSI-only) is only checked for presence.
 pub fn verify_all(extracted: &Extracted, content: &[ContentEntry]) -> Result<()> {
-    content.iter().try_for_each(|entry| verify(extracted, entry))
+    content
+        .iter()
+        .try_for_each(|entry| verify(extracted, entry))
 }
 
 fn verify(extracted: &Extracted, entry: &ContentEntry) -> Result<()> {
@@ -77,7 +79,10 @@ fn verify(extracted: &Extracted, entry: &ContentEntry) -> Result<()> {
         });
     }
     let Some(algorithm_name) = entry.algorithm.as_deref() else {
-        tracing::warn!(source, "content entry without algorithm: checksum not verified");
+        tracing::warn!(
+            source,
+            "content entry without algorithm: checksum not verified"
+        );
         return Ok(());
     };
     let expected = match entry.hash.as_deref() {

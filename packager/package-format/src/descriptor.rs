@@ -165,17 +165,48 @@ fn load_one(
 }
 
 const NSD_KEYS: &[&str] = &[
-    "descriptor_schema", "vendor", "name", "version", "author", "description", "logo",
-    "licences", "service_specific_managers", "network_functions", "network_services",
-    "connection_points", "virtual_links", "forwarding_graphs", "lifecycle_events",
-    "vnf_depedency", "services_depedency", "monitoring_parameters", "auto_scale_policy",
-    "service_platforms", "testing_tags", "soft_constraints", "deployment_flavours",
+    "descriptor_schema",
+    "vendor",
+    "name",
+    "version",
+    "author",
+    "description",
+    "logo",
+    "licences",
+    "service_specific_managers",
+    "network_functions",
+    "network_services",
+    "connection_points",
+    "virtual_links",
+    "forwarding_graphs",
+    "lifecycle_events",
+    "vnf_depedency",
+    "services_depedency",
+    "monitoring_parameters",
+    "auto_scale_policy",
+    "service_platforms",
+    "testing_tags",
+    "soft_constraints",
+    "deployment_flavours",
 ];
 const VNFD_KEYS: &[&str] = &[
-    "descriptor_schema", "vendor", "name", "version", "author", "description", "logo",
-    "licenses", "function_specific_managers", "virtual_deployment_units",
-    "cloudnative_deployment_units", "physical_deployment_units", "connection_points",
-    "virtual_links", "deployment_flavours", "lifecycle_events", "monitoring_rules",
+    "descriptor_schema",
+    "vendor",
+    "name",
+    "version",
+    "author",
+    "description",
+    "logo",
+    "licenses",
+    "function_specific_managers",
+    "virtual_deployment_units",
+    "cloudnative_deployment_units",
+    "physical_deployment_units",
+    "connection_points",
+    "virtual_links",
+    "deployment_flavours",
+    "lifecycle_events",
+    "monitoring_rules",
 ];
 const SCHEMA_REQUIRED: &[&str] = &["descriptor_schema", "vendor", "name", "version"];
 const IDENTITY: &[&str] = &["vendor", "name", "version"];
@@ -200,7 +231,12 @@ pub fn syntax_problems(kind: DescriptorType, body: &Value) -> Vec<String> {
         problems.extend(
             map.keys()
                 .filter(|k| !allowed.contains(&k.as_str()))
-                .map(|k| format!("top-level key '{k}' is not allowed by the {} schema", kind.label())),
+                .map(|k| {
+                    format!(
+                        "top-level key '{k}' is not allowed by the {} schema",
+                        kind.label()
+                    )
+                }),
         );
     }
     problems

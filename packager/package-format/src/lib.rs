@@ -6,6 +6,7 @@
 //! - [`project::write_project`]: a package back into an SDK project.
 
 pub mod archive;
+mod central_directory;
 pub mod checksum;
 pub mod descriptor;
 pub mod error;
@@ -23,6 +24,8 @@ pub mod topology;
 pub mod unpack;
 pub mod yaml;
 
+#[cfg(test)]
+mod hostile_tests;
 #[cfg(any(test, feature = "test-support"))]
 pub mod test_support;
 

@@ -109,9 +109,9 @@ pub fn check(napd: &Value) -> Vec<String> {
 fn check_string(key: &str, value: &Value, charset: Option<Charset>, problems: &mut Vec<String>) {
     match (value.as_str(), charset) {
         (None, _) => problems.push(format!("'{key}' must be a string, found {value}")),
-        (Some(s), Some(cs)) if !cs.matches(s) => {
-            problems.push(format!("'{key}' value {s:?} does not match the schema pattern"))
-        }
+        (Some(s), Some(cs)) if !cs.matches(s) => problems.push(format!(
+            "'{key}' value {s:?} does not match the schema pattern"
+        )),
         _ => {}
     }
 }
@@ -135,7 +135,9 @@ fn check_content(value: &Value, problems: &mut Vec<String>) {
 fn check_entry(i: usize, entry: &Map<String, Value>, problems: &mut Vec<String>) {
     for key in ENTRY_REQUIRED {
         if !entry.contains_key(key) {
-            problems.push(format!("package_content[{i}]: '{key}' is a required property"));
+            problems.push(format!(
+                "package_content[{i}]: '{key}' is a required property"
+            ));
         }
     }
     for (key, value) in entry {
@@ -192,7 +194,9 @@ mod tests {
         napd["name_bad_key"] = name;
         let problems = check(&napd);
         assert!(problems.contains(&"'name' is a required property".to_owned()));
-        assert!(problems.iter().any(|p| p.contains("'name_bad_key' is not allowed")));
+        assert!(problems
+            .iter()
+            .any(|p| p.contains("'name_bad_key' is not allowed")));
     }
 
     #[test]

@@ -59,7 +59,14 @@ pub fn pack(project_dir: &Path, output: &Path, check: &UnpackOptions) -> Result<
     };
     let parent = target.parent().unwrap_or(Path::new("."));
     let mut staged = NamedTempFile::new_in(parent).map_err(PackageError::io(parent))?;
-    write_zip(staged.as_file_mut(), &project, &items, &napd, package_type, &release)?;
+    write_zip(
+        staged.as_file_mut(),
+        &project,
+        &items,
+        &napd,
+        package_type,
+        &release,
+    )?;
     let work = tempfile::tempdir().map_err(PackageError::io(std::env::temp_dir()))?;
     let checked = unpack(staged.path(), work.path(), check)?;
     staged
@@ -76,7 +83,11 @@ fn collect_items(project: &Project) -> Result<Vec<Item>> {
     for file in &project.files {
         let on_disk = resolve(&project.dir, &file.path)?;
         let is_folder = file.content_type == FOLDER_ZIP_TYPE;
-        let present = if is_folder { on_disk.is_dir() } else { on_disk.is_file() };
+        let present = if is_folder {
+            on_disk.is_dir()
+        } else {
+            on_disk.is_file()
+        };
         if !present {
             return Err(PackageError::MissingFile {
                 path: file.path.clone(),
@@ -139,7 +150,12 @@ fn detect_package_type(items: &[Item]) -> Result<&'static str> {
     }
 }
 
-fn build_napd(project: &Project, items: &[Item], package_type: &str, release: &str) -> Result<Value> {
+fn build_napd(
+    project: &Project,
+    items: &[Item],
+    package_type: &str,
+    release: &str,
+) -> Result<Value> {
     let mut napd = Map::new();
     napd.insert("descriptor_schema".into(), json!(DEFAULT_DESCRIPTOR_SCHEMA));
     for key in ["vendor", "name", "version", "maintainer", "description"] {
@@ -155,7 +171,8 @@ fn build_napd(project: &Project, items: &[Item], package_type: &str, release: &s
     let content = items
         .iter()
         .map(|item| {
-            let hash = digest_file(&item.bytes, Algorithm::Sha256).map_err(PackageError::io(&item.bytes))?;
+            let hash = digest_file(&item.bytes, Algorithm::Sha256)
+                .map_err(PackageError::io(&item.bytes))?;
             Ok(json!({
                 "source": item.source,
                 "algorithm": Algorithm::Sha256.name(),
@@ -185,9 +202,18 @@ fn etsi_manifest(project: &Project, napd: &Value, package_type: &str, release: &
         _ => "test",
     };
     let header: Block = [
-        (format!("{prefix}_product_name"), project.field("name").unwrap_or_default()),
-        (format!("{prefix}_provider_id"), project.field("vendor").unwrap_or_default()),
-        (format!("{prefix}_package_version"), project.field("version").unwrap_or_default()),
+        (
+            format!("{prefix}_product_name"),
+            project.field("name").unwrap_or_default(),
+        ),
+        (
+            format!("{prefix}_provider_id"),
+            project.field("vendor").unwrap_or_default(),
+        ),
+        (
+            format!("{prefix}_package_version"),
+            project.field("version").unwrap_or_default(),
+        ),
         (format!("{prefix}_release_date_time"), release.to_owned()),
     ]
     .into_iter()
@@ -212,7 +238,10 @@ fn tosca_meta(project: &Project) -> String {
     let block0: Block = [
         ("TOSCA-Meta-Version", "1.0".to_owned()),
         ("CSAR-Version", "1.0".to_owned()),
-        ("Created-By", project.field("maintainer").unwrap_or_default()),
+        (
+            "Created-By",
+            project.field("maintainer").unwrap_or_default(),
+        ),
         ("Entry-Manifest", ETSI_MANIFEST.to_owned()),
         ("Entry-Definitions", "TODO".to_owned()),
     ]
@@ -245,19 +274,24 @@ fn write_zip(
         path: PathBuf::from("<package>"),
         source: io::Error::other(e),
     };
-    let napd_text = yaml::to_string(napd).map_err(|e| PackageError::ProjectInvalid(e))?;
+    let napd_text = yaml::to_string(napd).map_err(PackageError::ProjectInvalid)?;
     let mut zip = ZipWriter::new(out);
     let texts = [
-        (ETSI_MANIFEST, etsi_manifest(project, napd, package_type, release)),
+        (
+            ETSI_MANIFEST,
+            etsi_manifest(project, napd, package_type, release),
+        ),
         (TOSCA_META, tosca_meta(project)),
         (NAPD_PATH, napd_text),
     ];
     for (name, text) in texts {
         zip.start_file(name, zip_options()).map_err(zip_err)?;
-        zip.write_all(text.as_bytes()).map_err(PackageError::io(name))?;
+        zip.write_all(text.as_bytes())
+            .map_err(PackageError::io(name))?;
     }
     for item in items {
-        zip.start_file(item.source.as_str(), zip_options()).map_err(zip_err)?;
+        zip.start_file(item.source.as_str(), zip_options())
+            .map_err(zip_err)?;
         let mut source = File::open(&item.bytes).map_err(PackageError::io(&item.bytes))?;
         io::copy(&mut source, &mut zip).map_err(PackageError::io(&item.bytes))?;
     }

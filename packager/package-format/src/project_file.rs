@@ -51,24 +51,32 @@ pub fn read_project(dir: &Path) -> Result<Project> {
             PackageError::ProjectInvalid(format!("project.y*l not found in {}", dir.display()))
         })?;
     let text = std::fs::read_to_string(&path).map_err(PackageError::io(&path))?;
-    let doc = yaml::parse(&text).map_err(|e| PackageError::ProjectInvalid(format!("project.yml: {e}")))?;
+    let doc = yaml::parse(&text)
+        .map_err(|e| PackageError::ProjectInvalid(format!("project.yml: {e}")))?;
     for section in ["package", "files", "version"] {
         if doc.get(section).is_none() {
-            return Err(PackageError::ProjectInvalid(format!("{section} section missing in PD")));
+            return Err(PackageError::ProjectInvalid(format!(
+                "{section} section missing in PD"
+            )));
         }
     }
     let mut package = doc["package"].as_object().cloned().ok_or_else(|| {
         PackageError::ProjectInvalid("package section of project.yml is not a mapping".into())
     })?;
     for key in ["name", "vendor", "version"] {
-        let text = package.get(key).and_then(yaml::scalar_text).ok_or_else(|| {
-            PackageError::ProjectInvalid(format!("{key} field missing in PD/package"))
-        })?;
+        let text = package
+            .get(key)
+            .and_then(yaml::scalar_text)
+            .ok_or_else(|| {
+                PackageError::ProjectInvalid(format!("{key} field missing in PD/package"))
+            })?;
         package.insert(key.to_owned(), Value::String(text));
     }
     let files = doc["files"]
         .as_array()
-        .ok_or_else(|| PackageError::ProjectInvalid("files section of project.yml is not a list".into()))?
+        .ok_or_else(|| {
+            PackageError::ProjectInvalid("files section of project.yml is not a list".into())
+        })?
         .iter()
         .map(parse_file)
         .collect::<Result<Vec<_>>>()?;

@@ -35,12 +35,19 @@ pub fn collect(extracted: &Extracted, limits: &Limits) -> Result<NapdRecord> {
         let napd = read_napd(extracted, path, limits)?;
         merge_napd(&mut record, napd);
     }
-    record.descriptor_schema.get_or_insert_with(|| DEFAULT_DESCRIPTOR_SCHEMA.to_owned());
-    record.metadata.insert("tosca".into(), meta::blocks_to_json(&tosca));
-    record.metadata.insert("etsi".into(), meta::blocks_to_json(&etsi));
+    record
+        .descriptor_schema
+        .get_or_insert_with(|| DEFAULT_DESCRIPTOR_SCHEMA.to_owned());
     record
         .metadata
-        .insert("_napd_path".into(), napd_path.map_or(Value::Null, Value::String));
+        .insert("tosca".into(), meta::blocks_to_json(&tosca));
+    record
+        .metadata
+        .insert("etsi".into(), meta::blocks_to_json(&etsi));
+    record.metadata.insert(
+        "_napd_path".into(),
+        napd_path.map_or(Value::Null, Value::String),
+    );
     Ok(record)
 }
 

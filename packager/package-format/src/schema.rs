@@ -23,12 +23,17 @@ pub fn validate_all(schema_dir: &Path, descriptors: &[Descriptor]) -> Result<()>
     for descriptor in descriptors.iter().filter(|d| d.platform == Some("5gtango")) {
         let schema_path = schema_dir.join(schema_file(descriptor.kind));
         let text = std::fs::read_to_string(&schema_path).map_err(PackageError::io(&schema_path))?;
-        let schema = yaml::parse(&text).map_err(|e| PackageError::ProjectInvalid(format!(
-            "schema {} is not YAML: {e}",
-            schema_path.display()
-        )))?;
+        let schema = yaml::parse(&text).map_err(|e| {
+            PackageError::ProjectInvalid(format!(
+                "schema {} is not YAML: {e}",
+                schema_path.display()
+            ))
+        })?;
         let validator = jsonschema::validator_for(&schema).map_err(|e| {
-            PackageError::ProjectInvalid(format!("schema {} is invalid: {e}", schema_path.display()))
+            PackageError::ProjectInvalid(format!(
+                "schema {} is invalid: {e}",
+                schema_path.display()
+            ))
         })?;
         let errors: Vec<String> = validator
             .iter_errors(&descriptor.body)

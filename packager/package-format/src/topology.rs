@@ -78,7 +78,10 @@ fn network_functions(nsd: &Value) -> Vec<(String, Identity)> {
 fn check_virtual_links(nsd: &Descriptor, vnf_ids: &HashSet<&str>, warnings: &mut Vec<String>) {
     let links = nsd.body.get("virtual_links").and_then(Value::as_array);
     for link in links.into_iter().flatten() {
-        let link_id = link.get("id").and_then(yaml::scalar_text).unwrap_or_default();
+        let link_id = link
+            .get("id")
+            .and_then(yaml::scalar_text)
+            .unwrap_or_default();
         let refs = link
             .get("connection_points_reference")
             .and_then(Value::as_array);

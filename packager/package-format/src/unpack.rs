@@ -89,7 +89,12 @@ fn reject_son_by_name(archive: &Path) -> Result<()> {
 
 /// A `.son` carries `META-INF/MANIFEST.MF` and no `TOSCA-Metadata/`.
 fn reject_son_by_layout(extracted: &Extracted) -> Result<()> {
-    if !extracted.has_tosca_dir && extracted.files.iter().any(|f| f.ends_with("META-INF/MANIFEST.MF")) {
+    if !extracted.has_tosca_dir
+        && extracted
+            .files
+            .iter()
+            .any(|f| f.ends_with("META-INF/MANIFEST.MF"))
+    {
         return Err(PackageError::UnsupportedFormat(SON_MESSAGE.into()));
     }
     Ok(())

@@ -1,5 +1,6 @@
 //! The one YAML entry point of the packager: serde-saphyr with its default budgets (against
-//! alias bombs and deep nesting) and last-wins duplicate keys, as PyYAML behaves.
+//! alias bombs and deep nesting), last-wins duplicate keys as PyYAML behaves, and YAML 1.2
+//! booleans.
 
 use serde_json::Value;
 
@@ -8,6 +9,8 @@ pub fn parse(text: &str) -> Result<Value, String> {
     let mut options = serde_saphyr::Options::default();
     options.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::LastWins;
     options.with_snippet = false;
+    // YAML 1.2 booleans only: `y`, `no` or `on` in a descriptor stay strings.
+    options.strict_booleans = true;
     let value: Value = serde_saphyr::from_str_with_options(text, options).map_err(|e| {
         let message = e.to_string();
         message.lines().next().unwrap_or_default().trim().to_owned()
@@ -36,7 +39,8 @@ mod tests {
 
     #[test]
     fn parses_yaml_and_json() {
-        assert_eq!(parse("a: 1\nb: [x, y]\n").unwrap()["b"][1], "y");
+        assert_eq!(parse("a: 1\nb: [x, y, no]\n").unwrap()["b"][1], "y");
+        assert_eq!(parse("a: 1\nb: [x, y, no]\n").unwrap()["b"][2], "no");
         assert_eq!(parse("{\"a\": {\"b\": true}}").unwrap()["a"]["b"], true);
     }
 
