@@ -1,0 +1,207 @@
+//! `POST /packages`: create the process, stream the package on to the packager, answer at once.
+
+use actix_multipart::Multipart;
+use actix_web::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
+use actix_web::{post, web, HttpRequest, HttpResponse};
+use futures_util::StreamExt;
+use shared_models::{ErrorBody, ProcessAccepted, ProcessId, ProcessState};
+use tokio::sync::mpsc;
+
+use crate::db::processes::{self, NewProcess};
+use crate::db::{millis, now_ms};
+use crate::error::ApiError;
+use crate::state::{AppState, State};
+use crate::upload_form::{self, PumpError, UploadFields};
+use crate::upstream::packager::{self, PackagePart};
+use crate::{auth, callback_url};
+
+/// Upload a package (`.tgo`) for on-boarding.
+///
+/// Multipart form: `package` (file, required), optional `callback_url`, `layer`, `format`,
+/// `skip_store`, `skip_validation`, `validation_level` (also accepted in the query string).
+/// Put text fields before `package` so they are checked before anything is forwarded; of the
+/// fields after it only `callback_url` is used.
+#[utoipa::path(
+    tag = "packages",
+    request_body(content_type = "multipart/form-data", content = Object),
+    responses(
+        (status = 200, description = "Accepted; poll the status", body = ProcessAccepted),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 415, body = ErrorBody), (status = 503, body = ErrorBody)
+    )
+)]
+#[post("/packages")]
+pub async fn upload(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: State,
+) -> Result<HttpResponse, ApiError> {
+    let username = auth::writer(&req, state.settings.auth.as_ref())?;
+    check_media_type(&req)?;
+    check_declared_length(&req, state.settings.max_upload_bytes)?;
+    let mut fields = UploadFields::from_query(req.query_string());
+    let mut multipart = Multipart::new(req.headers(), payload);
+    while let Some(field) = multipart.next().await {
+        let mut field = field.map_err(|e| ApiError::BadRequest(format!("bad multipart: {e}")))?;
+        let name = field.name().unwrap_or_default().to_owned();
+        if name != "package" {
+            let value = upload_form::read_text(&mut field).await?;
+            fields.set(&name, value);
+            continue;
+        }
+        let file_name = field
+            .content_disposition()
+            .and_then(|cd| cd.get_filename())
+            .filter(|n| !n.is_empty())
+            .map(str::to_owned)
+            .ok_or(ApiError::MissingPackage)?;
+        let checked_callback = fields
+            .callback_url
+            .as_deref()
+            .map(|url| callback_url::check(url, &state.settings.callback_allowlist))
+            .transpose()?;
+        let content_type = field
+            .content_type()
+            .map(|m| m.essence_str().to_owned())
+            .unwrap_or_else(|| "application/octet-stream".to_owned());
+        let new = NewProcess {
+            id: ProcessId::new_random(),
+            username: username.clone(),
+            callback_url: checked_callback,
+            file_name: Some(file_name.clone()),
+            deadline_ms: now_ms() + millis(state.settings.process_timeout),
+        };
+        processes::insert(&state.db, &new).await?;
+        let forwarded = forward(
+            &state,
+            &new,
+            fields.forwarded,
+            &mut field,
+            file_name,
+            content_type,
+        )
+        .await;
+        if let Err(e) = forwarded {
+            forget(&state, new.id).await;
+            return Err(e);
+        }
+        drop(field);
+        apply_trailing_fields(&state, new.id, &mut multipart).await?;
+        return Ok(HttpResponse::Ok().json(ProcessAccepted {
+            package_process_uuid: new.id.as_uuid(),
+            status: ProcessState::Running,
+            error_msg: None,
+        }));
+    }
+    Err(ApiError::MissingPackage)
+}
+
+fn check_media_type(req: &HttpRequest) -> Result<(), ApiError> {
+    let content_type = req
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if content_type
+        .to_ascii_lowercase()
+        .starts_with("multipart/form-data")
+    {
+        Ok(())
+    } else {
+        Err(ApiError::UnsupportedMediaType(content_type.to_owned()))
+    }
+}
+
+fn check_declared_length(req: &HttpRequest, limit: u64) -> Result<(), ApiError> {
+    let declared = req
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    match declared {
+        // Allow some room for the multipart framing and the text fields.
+        Some(len) if len > limit.saturating_add(1024 * 1024) => {
+            Err(ApiError::PayloadTooLarge(limit))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Streams the package part to the packager while the request to it is in flight.
+async fn forward(
+    state: &AppState,
+    process: &NewProcess,
+    client_fields: Vec<(String, String)>,
+    field: &mut actix_multipart::Field,
+    file_name: String,
+    content_type: String,
+) -> Result<(), ApiError> {
+    let mut form_fields = vec![
+        ("package_process_uuid".to_owned(), process.id.to_string()),
+        (
+            "callback_url".to_owned(),
+            state.settings.callback_url.clone(),
+        ),
+        (
+            "username".to_owned(),
+            process.username.clone().unwrap_or_default(),
+        ),
+    ];
+    if !client_fields.iter().any(|(n, _)| n == "skip_store") {
+        form_fields.push(("skip_store".to_owned(), "false".to_owned()));
+    }
+    form_fields.extend(client_fields);
+    let (tx, rx) = mpsc::channel(8);
+    let request = packager::forward(
+        &state.http,
+        &state.settings.packager_url,
+        form_fields,
+        PackagePart {
+            file_name,
+            content_type,
+            body: upload_form::channel_body(rx),
+        },
+    );
+    let limit = state.settings.max_upload_bytes;
+    let (answer, pumped) = tokio::join!(request, upload_form::pump(field, tx, limit));
+    match (pumped, answer) {
+        (Err(PumpError::TooLarge(limit)), _) => Err(ApiError::PayloadTooLarge(limit)),
+        (Err(PumpError::Client(e)), _) => Err(ApiError::BadRequest(format!(
+            "the upload was interrupted: {e}"
+        ))),
+        (Ok(_), Err(e)) => Err(e),
+        (Ok(bytes), Ok(accepted)) => {
+            if accepted.package_process_uuid != process.id.as_uuid() {
+                tracing::warn!(ours = %process.id, theirs = %accepted.package_process_uuid,
+                    "the packager did not keep the process id");
+            }
+            tracing::info!(process = %process.id, bytes, "upload forwarded to the packager");
+            Ok(())
+        }
+    }
+}
+
+/// The caller's `callback_url` may follow the package part; record it (and check it) now.
+async fn apply_trailing_fields(
+    state: &AppState,
+    id: ProcessId,
+    multipart: &mut Multipart,
+) -> Result<(), ApiError> {
+    let trailing = upload_form::trailing_fields(multipart).await?;
+    if !trailing.forwarded.is_empty() {
+        tracing::warn!(process = %id, "fields after the package part are not forwarded");
+    }
+    if let Some(url) = trailing.callback_url {
+        let url = callback_url::check(&url, &state.settings.callback_allowlist)?;
+        processes::set_callback_url(&state.db, id, &url).await?;
+    }
+    Ok(())
+}
+
+/// Removes the record of a process the packager never accepted.
+async fn forget(state: &AppState, id: ProcessId) {
+    if let Err(e) = processes::delete(&state.db, id).await {
+        tracing::error!(process = %id, error = %e, "could not remove a failed upload's process");
+    }
+}

@@ -1,0 +1,41 @@
+//! What every handler can reach.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use crate::auth::JwtAuth;
+use crate::db::Db;
+use crate::upstream::catalogue::Catalogue;
+
+/// Settings derived from the configuration once the port is known.
+pub struct Settings {
+    /// `GATEKEEPER_PUBLIC_URL` without a trailing slash.
+    pub public_url: String,
+    /// The on-change URL handed to the packager.
+    pub callback_url: String,
+    pub packager_url: String,
+    pub subscribers: Vec<String>,
+    pub process_timeout: Duration,
+    pub max_upload_bytes: u64,
+    pub default_page_size: u32,
+    pub auth: Option<JwtAuth>,
+    pub callback_allowlist: Vec<String>,
+}
+
+impl Settings {
+    /// The public URL of a collection, e.g. `<public>/api/v3/packages`.
+    pub fn public_collection(&self, collection: &str) -> String {
+        format!("{}{}/{collection}", self.public_url, crate::API_PREFIX)
+    }
+}
+
+pub struct AppState {
+    pub db: Db,
+    pub http: reqwest::Client,
+    pub catalogue: Catalogue,
+    pub settings: Settings,
+    pub alive_since: DateTime<Utc>,
+}
+
+pub type State = actix_web::web::Data<AppState>;

@@ -1,0 +1,50 @@
+//! Forwarding an upload to the packager as a streamed multipart request.
+
+use reqwest::header::ACCEPT;
+use reqwest::multipart::{Form, Part};
+use shared_models::ProcessAccepted;
+
+use super::{error_from, unreachable};
+use crate::error::ApiError;
+
+/// The file part of a forwarded upload.
+pub struct PackagePart {
+    pub file_name: String,
+    pub content_type: String,
+    pub body: reqwest::Body,
+}
+
+/// POSTs `fields` then the package to the packager and reads its acceptance.
+pub async fn forward(
+    http: &reqwest::Client,
+    packager_url: &str,
+    fields: Vec<(String, String)>,
+    package: PackagePart,
+) -> Result<ProcessAccepted, ApiError> {
+    let mut form = Form::new();
+    for (name, value) in fields {
+        form = form.text(name, value);
+    }
+    let part = Part::stream(package.body)
+        .file_name(package.file_name)
+        .mime_str(&package.content_type)
+        .or_else(|_| Part::bytes(Vec::new()).mime_str("application/octet-stream"))
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let form = form.part("package", part);
+    let res = http
+        .post(packager_url)
+        .header(ACCEPT, "application/json")
+        .multipart(form)
+        .send()
+        .await
+        .map_err(|e| unreachable("packager", &e))?;
+    if !res.status().is_success() {
+        return Err(error_from("packager", res).await);
+    }
+    res.json::<ProcessAccepted>()
+        .await
+        .map_err(|e| ApiError::BadGateway {
+            service: "packager",
+            message: format!("unreadable acceptance: {e}"),
+        })
+}

@@ -1,0 +1,17 @@
+//! Black-box tests of the gatekeeper over HTTP, each on SQLite and on PostgreSQL.
+//!
+//! Test bodies are plain async fns run by `both_backends!`, so clippy does not see them as
+//! tests: allow what tests may do.
+#![allow(clippy::unwrap_used, clippy::needless_pass_by_value)]
+
+mod helpers;
+
+mod auth;
+mod on_change;
+mod outbox;
+mod reads;
+mod restart;
+mod service_shape;
+mod status;
+mod timeout;
+mod upload;

@@ -1,0 +1,77 @@
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use crate::both_backends;
+use crate::helpers::fake_packager::Mode;
+use crate::helpers::{config, event, Backend, CallbackMock, FakePackager, TestApp, TestDb};
+
+async fn a_receiver_failing_three_times_gets_the_event_once(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let mock = CallbackMock::spawn().await;
+    let packager = FakePackager::spawn(Mode::Accept).await;
+    let mut cfg = config(&db);
+    cfg.packager_url = packager.url.clone();
+    let app = TestApp::spawn(cfg).await;
+    mock.fail_next(3).await;
+    let id = app
+        .upload_ok(&[("callback_url", &mock.callback_url("flaky"))])
+        .await;
+    app.post_event(&event(&id, true)).await;
+
+    let accepted = mock.wait_for("flaky", 1, Duration::from_secs(10)).await;
+    assert_eq!(accepted.len(), 1);
+    let attempts = mock.attempts("flaky").await;
+    assert_eq!(attempts.len(), 4, "three failures and one success");
+    let mut per_delivery: BTreeMap<String, Vec<u64>> = BTreeMap::new();
+    for a in &attempts {
+        per_delivery
+            .entry(a["delivery_id"].as_str().unwrap().to_owned())
+            .or_default()
+            .push(a["answered_status"].as_u64().unwrap());
+    }
+    assert_eq!(
+        per_delivery.len(),
+        1,
+        "every retry carries the same delivery id"
+    );
+    let statuses = per_delivery.values().next().unwrap();
+    assert_eq!(statuses, &[500, 500, 500, 200]);
+    let numbers: Vec<&str> = attempts
+        .iter()
+        .map(|a| a["headers"]["x-delivery-attempt"].as_str().unwrap())
+        .collect();
+    assert_eq!(numbers, ["1", "2", "3", "4"]);
+}
+
+async fn a_spent_budget_abandons_the_delivery(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let mock = CallbackMock::spawn().await;
+    let packager = FakePackager::spawn(Mode::Accept).await;
+    let mut cfg = config(&db);
+    cfg.packager_url = packager.url.clone();
+    cfg.callback_max_attempts = 2;
+    let app = TestApp::spawn(cfg).await;
+    mock.fail_for(60_000).await;
+    let id = app
+        .upload_ok(&[("callback_url", &mock.callback_url("down"))])
+        .await;
+    app.post_event(&event(&id, true)).await;
+
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let (_, answer) = app.post_event(&event(&id, true)).await;
+        let state = answer["callbacks"][0]["state"].as_str().unwrap().to_owned();
+        if state == "abandoned" {
+            assert_eq!(answer["callbacks"][0]["attempts"], 2);
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "still {state}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(mock.attempts("down").await.len(), 2);
+}
+
+both_backends!(
+    a_receiver_failing_three_times_gets_the_event_once,
+    a_spent_budget_abandons_the_delivery
+);

@@ -1,0 +1,108 @@
+use serde_json::Value;
+
+use crate::both_backends;
+use crate::helpers::{config, Backend, TestApp, TestDb};
+
+async fn pings_root_health_and_openapi(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let app = TestApp::spawn(config(&db)).await;
+    for url in [app.url("/pings"), format!("{}/pings", app.base)] {
+        let body: Value = app
+            .client
+            .get(url)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let since = body["alive_since"].as_str().unwrap();
+        assert!(
+            chrono::DateTime::parse_from_rfc3339(since).is_ok(),
+            "{since}"
+        );
+    }
+    for url in [format!("{}/", app.base), app.url("")] {
+        let res = app.client.get(url).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        assert!(res
+            .text()
+            .await
+            .unwrap()
+            .contains("5GTANGO Service Platform"));
+    }
+    for path in ["/health/live", "/health/ready"] {
+        let res = app
+            .client
+            .get(format!("{}{path}", app.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{path}");
+    }
+    let (status, api) = app.get_json("/openapi.json").await;
+    assert_eq!(status, 200);
+    assert!(api["openapi"].as_str().unwrap().starts_with("3.1"));
+    for path in [
+        "/api/v3/packages",
+        "/api/v3/packages/status/{id}",
+        "/api/v3/packages/on-change",
+        "/api/v3/packages/{uuid}/package-file",
+        "/api/v3/services",
+        "/api/v3/functions/{uuid}",
+    ] {
+        assert!(
+            api["paths"][path].is_object(),
+            "{path} missing from the OpenAPI document"
+        );
+    }
+    let docs = app
+        .client
+        .get(format!("{}/docs/", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(docs.status(), 200);
+}
+
+async fn unknown_routes_and_methods_are_json(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let app = TestApp::spawn(config(&db)).await;
+    let (status, body) = app.get_json("/nowhere").await;
+    assert_eq!(status, 404);
+    assert_eq!(body["code"], "not-found");
+    assert!(body["error"].as_str().unwrap().contains("/api/v3/nowhere"));
+
+    let res = app.client.put(app.url("/packages")).send().await.unwrap();
+    assert_eq!(res.status(), 405);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["code"], "method-not-allowed");
+}
+
+async fn options_answers_cors_headers(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let app = TestApp::spawn(config(&db)).await;
+    for path in ["/packages", "/services", "/functions"] {
+        let res = app
+            .client
+            .request(reqwest::Method::OPTIONS, app.url(path))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{path}");
+        assert_eq!(res.headers()["access-control-allow-origin"], "*");
+        let methods = res.headers()["access-control-allow-methods"]
+            .to_str()
+            .unwrap();
+        assert!(
+            methods.contains("GET") && methods.contains("DELETE"),
+            "{methods}"
+        );
+    }
+}
+
+both_backends!(
+    pings_root_health_and_openapi,
+    unknown_routes_and_methods_are_json,
+    options_answers_cors_headers
+);
