@@ -120,6 +120,12 @@ pub fn parse_document(bytes: &[u8], format: Format, max_bytes: usize) -> Result<
             let text = std::str::from_utf8(bytes).map_err(|e| {
                 ApiError::bad_request("malformed-yaml", format!("YAML is not UTF-8: {e}"))
             })?;
+            if text.trim().is_empty() {
+                return Err(ApiError::bad_request(
+                    "not-a-mapping",
+                    "the descriptor is empty: it must be a mapping",
+                ));
+            }
             serde_saphyr::from_str_with_options(text, yaml_options(max_bytes)).map_err(|e| {
                 ApiError::bad_request("malformed-yaml", format!("malformed YAML: {e}"))
             })?

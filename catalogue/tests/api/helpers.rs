@@ -1,0 +1,248 @@
+//! Spawning the service on either backend, and small request helpers.
+
+use std::path::{Path, PathBuf};
+
+use catalogue::Config;
+use reqwest::{Client, Response, StatusCode};
+use serde_json::Value;
+use sqlx::{Connection, Executor, PgConnection};
+
+/// Generates `<case>::sqlite` and `<case>::postgres` tests from `async fn <case>(Backend)`.
+macro_rules! on_both_backends {
+    ($($case:ident),* $(,)?) => {
+        $(
+            mod $case {
+                #[tokio::test]
+                async fn sqlite() {
+                    super::$case($crate::helpers::Backend::Sqlite).await;
+                }
+
+                #[tokio::test]
+                async fn postgres() {
+                    super::$case($crate::helpers::Backend::Postgres).await;
+                }
+            }
+        )*
+    };
+}
+pub(crate) use on_both_backends;
+
+#[derive(Debug, Clone, Copy)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub alt_base: String,
+    pub client: Client,
+    pub blob_dir: PathBuf,
+    _dir: tempfile::TempDir,
+    pg: Option<(String, String)>,
+}
+
+const DEFAULT_PG: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+async fn fresh_postgres_database() -> (String, String, String) {
+    let admin = std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| DEFAULT_PG.to_owned());
+    let mut conn = PgConnection::connect(&admin).await.unwrap_or_else(|e| {
+        panic!("PostgreSQL at {admin} is unreachable ({e}); start it or set TEST_DATABASE_URL")
+    });
+    let name = format!("catalogue_test_{}", uuid::Uuid::new_v4().simple());
+    conn.execute(format!("CREATE DATABASE \"{name}\"").as_str())
+        .await
+        .expect("create test database");
+    let (server, _) = admin
+        .rsplit_once('/')
+        .expect("TEST_DATABASE_URL has a database path");
+    (format!("{server}/{name}"), admin, name)
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> Self {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let blob_dir = dir.path().join("blobs");
+        let (url, pg) = match backend {
+            Backend::Sqlite => (
+                format!("sqlite://{}?mode=rwc", dir.path().join("cat.db").display()),
+                None,
+            ),
+            Backend::Postgres => {
+                let (url, admin, name) = fresh_postgres_database().await;
+                (url, Some((admin, name)))
+            }
+        };
+        let mut config = Config::for_testing(url, &blob_dir);
+        tweak(&mut config);
+        let app = catalogue::build(config).await.expect("build the service");
+        let port = app.port();
+        tokio::spawn(app.run_until_stopped());
+        Self {
+            base: format!("http://127.0.0.1:{port}/api/catalogues/v2"),
+            alt_base: format!("http://127.0.0.1:{port}/catalogues/api/v2"),
+            client: Client::new(),
+            blob_dir,
+            _dir: dir,
+            pg,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn post_json(&self, path: &str, body: &[u8]) -> Response {
+        self.client
+            .post(self.url(path))
+            .header("Content-Type", "application/json")
+            .header("Accept", "application/json")
+            .body(body.to_vec())
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.client
+            .get(self.url(path))
+            .header("Accept", "application/json")
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn delete(&self, path: &str) -> Response {
+        self.client
+            .delete(self.url(path))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn put(&self, path: &str) -> Response {
+        self.client
+            .put(self.url(path))
+            .header("Content-Type", "application/json")
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn upload(&self, collection: &str, name: &str, bytes: Vec<u8>) -> Response {
+        let content_type = if collection == "/tgo-packages" {
+            "application/zip"
+        } else {
+            "application/octet-stream"
+        };
+        self.client
+            .post(self.url(collection))
+            .header("Content-Type", content_type)
+            .header(
+                "Content-Disposition",
+                format!("attachment; filename={name}"),
+            )
+            .body(bytes)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// The number of records a list reports in `Record-Count`.
+    pub async fn count(&self, collection: &str) -> u64 {
+        let response = self.get(collection).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        response.headers()["record-count"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap()
+    }
+
+    /// The blobs in the store (staging area excluded).
+    pub fn stored_blobs(&self) -> Vec<PathBuf> {
+        let mut found = Vec::new();
+        for shard in std::fs::read_dir(&self.blob_dir).unwrap().flatten() {
+            if shard.file_name() == "tmp" {
+                continue;
+            }
+            for blob in std::fs::read_dir(shard.path()).unwrap().flatten() {
+                found.push(blob.path());
+            }
+        }
+        found
+    }
+
+    pub fn staged_files(&self) -> usize {
+        std::fs::read_dir(self.blob_dir.join("tmp"))
+            .unwrap()
+            .count()
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let Some((admin, name)) = self.pg.take() else {
+            return;
+        };
+        // Drop the test database on a thread of its own (Drop cannot await).
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async {
+                if let Ok(mut conn) = PgConnection::connect(&admin).await {
+                    let sql = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+                    let _ = conn.execute(sql.as_str()).await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+pub fn fixture(name: &str) -> Vec<u8> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/fixtures/catalogue")
+        .join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("fixture {}: {e}", path.display()))
+}
+
+pub fn spec_fixture(name: &str) -> Vec<u8> {
+    fixture(&format!("spec/fixtures/{name}"))
+}
+
+pub async fn json(response: Response) -> Value {
+    response.json().await.expect("a JSON body")
+}
+
+/// Asserts an error answer: status, JSON `{error, code}`.
+pub async fn assert_error(response: Response, status: StatusCode, code: &str) -> Value {
+    assert_eq!(response.status(), status, "status");
+    let content_type = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        content_type.starts_with("application/json"),
+        "{content_type}"
+    );
+    let body = json(response).await;
+    assert_eq!(body["code"], code, "{body}");
+    assert!(
+        body["error"].as_str().is_some_and(|e| !e.is_empty()),
+        "{body}"
+    );
+    body
+}
+
+pub fn descriptor(vendor: &str, name: &str, version: &str) -> Vec<u8> {
+    serde_json::json!({"vendor": vendor, "name": name, "version": version})
+        .to_string()
+        .into_bytes()
+}
