@@ -7,6 +7,7 @@
 mod helpers;
 
 mod auth;
+mod catalogue_reads;
 mod on_change;
 mod outbox;
 mod reads;

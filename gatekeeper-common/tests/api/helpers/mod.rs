@@ -1,5 +1,6 @@
 //! Test harness: databases, the gatekeeper, a fake packager and the callback mock.
 
+pub mod catalogue;
 pub mod database;
 pub mod fake_packager;
 pub mod mock;
