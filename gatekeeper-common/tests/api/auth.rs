@@ -2,7 +2,7 @@ use serde_json::{json, Value};
 
 use crate::both_backends;
 use crate::helpers::fake_packager::Mode;
-use crate::helpers::{config, Backend, FakePackager, TestApp, TestDb};
+use crate::helpers::{with_packager, Backend, TestApp, TestDb};
 
 const SECRET: &str = "test-secret";
 
@@ -15,9 +15,7 @@ fn bearer(claims: Value) -> String {
 
 async fn writes_need_a_valid_token_and_record_its_username(backend: Backend) {
     let db = TestDb::new(backend).await;
-    let packager = FakePackager::spawn(Mode::Accept).await;
-    let mut cfg = config(&db);
-    cfg.packager_url = packager.url.clone();
+    let (packager, mut cfg) = with_packager(&db, Mode::Accept).await;
     cfg.jwt_secret = Some(SECRET.to_owned());
     cfg.jwt_roles = vec!["developer".to_owned()];
     let app = TestApp::spawn(cfg).await;

@@ -4,7 +4,7 @@ use serde_json::Value;
 
 use crate::both_backends;
 use crate::helpers::fake_packager::Mode;
-use crate::helpers::{config, event, Backend, CallbackMock, FakePackager, TestApp, TestDb};
+use crate::helpers::{config, event, with_packager, Backend, CallbackMock, TestApp, TestDb};
 
 async fn bad_bodies_and_unknown_processes(backend: Backend) {
     let db = TestDb::new(backend).await;
@@ -39,9 +39,7 @@ async fn bad_bodies_and_unknown_processes(backend: Backend) {
 async fn callbacks_go_to_the_caller_always_and_subscribers_on_success(backend: Backend) {
     let db = TestDb::new(backend).await;
     let mock = CallbackMock::spawn().await;
-    let packager = FakePackager::spawn(Mode::Accept).await;
-    let mut cfg = config(&db);
-    cfg.packager_url = packager.url.clone();
+    let (_packager, mut cfg) = with_packager(&db, Mode::Accept).await;
     cfg.subscribers = vec![mock.callback_url("planner")];
     let app = TestApp::spawn(cfg).await;
 
@@ -86,9 +84,7 @@ async fn callbacks_go_to_the_caller_always_and_subscribers_on_success(backend: B
 async fn a_trailing_callback_url_is_honoured(backend: Backend) {
     let db = TestDb::new(backend).await;
     let mock = CallbackMock::spawn().await;
-    let packager = FakePackager::spawn(Mode::AcceptAndCallBack { success: true }).await;
-    let mut cfg = config(&db);
-    cfg.packager_url = packager.url.clone();
+    let (_packager, cfg) = with_packager(&db, Mode::AcceptAndCallBack { success: true }).await;
     let app = TestApp::spawn(cfg).await;
     // curl -F package=@x -F callback_url=... puts the callback after the package part.
     let form = reqwest::multipart::Form::new()
@@ -112,9 +108,7 @@ async fn a_trailing_callback_url_is_honoured(backend: Backend) {
 async fn a_repeated_callback_changes_nothing(backend: Backend) {
     let db = TestDb::new(backend).await;
     let mock = CallbackMock::spawn().await;
-    let packager = FakePackager::spawn(Mode::Accept).await;
-    let mut cfg = config(&db);
-    cfg.packager_url = packager.url.clone();
+    let (_packager, cfg) = with_packager(&db, Mode::Accept).await;
     let app = TestApp::spawn(cfg).await;
     let id = app
         .upload_ok(&[("callback_url", &mock.callback_url("once"))])

@@ -3,14 +3,12 @@ use std::time::Duration;
 
 use crate::both_backends;
 use crate::helpers::fake_packager::Mode;
-use crate::helpers::{config, event, Backend, CallbackMock, FakePackager, TestApp, TestDb};
+use crate::helpers::{event, with_packager, Backend, CallbackMock, TestApp, TestDb};
 
 async fn a_receiver_failing_three_times_gets_the_event_once(backend: Backend) {
     let db = TestDb::new(backend).await;
     let mock = CallbackMock::spawn().await;
-    let packager = FakePackager::spawn(Mode::Accept).await;
-    let mut cfg = config(&db);
-    cfg.packager_url = packager.url.clone();
+    let (_packager, cfg) = with_packager(&db, Mode::Accept).await;
     let app = TestApp::spawn(cfg).await;
     mock.fail_next(3).await;
     let id = app
@@ -46,9 +44,7 @@ async fn a_receiver_failing_three_times_gets_the_event_once(backend: Backend) {
 async fn a_spent_budget_abandons_the_delivery(backend: Backend) {
     let db = TestDb::new(backend).await;
     let mock = CallbackMock::spawn().await;
-    let packager = FakePackager::spawn(Mode::Accept).await;
-    let mut cfg = config(&db);
-    cfg.packager_url = packager.url.clone();
+    let (_packager, mut cfg) = with_packager(&db, Mode::Accept).await;
     cfg.callback_max_attempts = 2;
     let app = TestApp::spawn(cfg).await;
     mock.fail_for(60_000).await;

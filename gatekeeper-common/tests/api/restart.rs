@@ -2,13 +2,11 @@ use std::time::Duration;
 
 use crate::both_backends;
 use crate::helpers::fake_packager::Mode;
-use crate::helpers::{config, event, Backend, CallbackMock, FakePackager, TestApp, TestDb};
+use crate::helpers::{event, with_packager, Backend, CallbackMock, TestApp, TestDb};
 
 async fn status_survives_a_restart(backend: Backend) {
     let db = TestDb::new(backend).await;
-    let packager = FakePackager::spawn(Mode::Accept).await;
-    let mut cfg = config(&db);
-    cfg.packager_url = packager.url.clone();
+    let (_packager, cfg) = with_packager(&db, Mode::Accept).await;
     let first = TestApp::spawn(cfg.clone()).await;
     let running = first.upload_ok(&[]).await;
     let finished = first.upload_ok(&[]).await;
@@ -34,9 +32,7 @@ async fn status_survives_a_restart(backend: Backend) {
 async fn a_pending_delivery_survives_a_restart(backend: Backend) {
     let db = TestDb::new(backend).await;
     let mock = CallbackMock::spawn().await;
-    let packager = FakePackager::spawn(Mode::Accept).await;
-    let mut cfg = config(&db);
-    cfg.packager_url = packager.url.clone();
+    let (_packager, cfg) = with_packager(&db, Mode::Accept).await;
     let first = TestApp::spawn(cfg.clone()).await;
     mock.fail_for(60_000).await;
     let id = first

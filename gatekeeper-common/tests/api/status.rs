@@ -2,7 +2,7 @@ use serde_json::Value;
 
 use crate::both_backends;
 use crate::helpers::fake_packager::Mode;
-use crate::helpers::{config, event, Backend, FakePackager, TestApp, TestDb};
+use crate::helpers::{config, event, with_packager, Backend, TestApp, TestDb};
 
 async fn malformed_and_unknown_ids(backend: Backend) {
     let db = TestDb::new(backend).await;
@@ -20,9 +20,7 @@ async fn malformed_and_unknown_ids(backend: Backend) {
 
 async fn running_then_finished_shapes(backend: Backend) {
     let db = TestDb::new(backend).await;
-    let packager = FakePackager::spawn(Mode::Accept).await;
-    let mut cfg = config(&db);
-    cfg.packager_url = packager.url.clone();
+    let (_packager, mut cfg) = with_packager(&db, Mode::Accept).await;
     cfg.public_url = Some("http://gk.example:32002".to_owned());
     let app = TestApp::spawn(cfg).await;
     let id = app.upload_ok(&[]).await;
@@ -51,9 +49,7 @@ async fn running_then_finished_shapes(backend: Backend) {
 
 async fn a_failed_process_reports_error_and_code(backend: Backend) {
     let db = TestDb::new(backend).await;
-    let packager = FakePackager::spawn(Mode::AcceptAndCallBack { success: false }).await;
-    let mut cfg = config(&db);
-    cfg.packager_url = packager.url.clone();
+    let (_packager, cfg) = with_packager(&db, Mode::AcceptAndCallBack { success: false }).await;
     let app = TestApp::spawn(cfg).await;
     let id = app.upload_ok(&[]).await;
     let done: Value = app

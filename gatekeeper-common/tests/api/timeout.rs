@@ -2,14 +2,12 @@ use std::time::Duration;
 
 use crate::both_backends;
 use crate::helpers::fake_packager::Mode;
-use crate::helpers::{config, Backend, CallbackMock, FakePackager, TestApp, TestDb};
+use crate::helpers::{with_packager, Backend, CallbackMock, TestApp, TestDb};
 
 async fn a_process_without_outcome_fails_with_timeout_and_calls_back(backend: Backend) {
     let db = TestDb::new(backend).await;
     let mock = CallbackMock::spawn().await;
-    let packager = FakePackager::spawn(Mode::Accept).await;
-    let mut cfg = config(&db);
-    cfg.packager_url = packager.url.clone();
+    let (_packager, mut cfg) = with_packager(&db, Mode::Accept).await;
     cfg.process_timeout = Duration::from_millis(300);
     let app = TestApp::spawn(cfg).await;
     let id = app

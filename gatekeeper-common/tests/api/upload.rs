@@ -3,13 +3,11 @@ use sha2::{Digest, Sha256};
 
 use crate::both_backends;
 use crate::helpers::fake_packager::Mode;
-use crate::helpers::{config, Backend, FakePackager, TestApp, TestDb};
+use crate::helpers::{config, with_packager, Backend, FakePackager, TestApp, TestDb};
 
 async fn forwards_the_stream_and_fields_with_its_own_process_id(backend: Backend) {
     let db = TestDb::new(backend).await;
-    let packager = FakePackager::spawn(Mode::Accept).await;
-    let mut cfg = config(&db);
-    cfg.packager_url = packager.url.clone();
+    let (packager, cfg) = with_packager(&db, Mode::Accept).await;
     let app = TestApp::spawn(cfg).await;
     let bytes: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
     let res = app
@@ -54,9 +52,7 @@ async fn forwards_the_stream_and_fields_with_its_own_process_id(backend: Backend
 
 async fn request_errors_are_json(backend: Backend) {
     let db = TestDb::new(backend).await;
-    let packager = FakePackager::spawn(Mode::Accept).await;
-    let mut cfg = config(&db);
-    cfg.packager_url = packager.url.clone();
+    let (packager, mut cfg) = with_packager(&db, Mode::Accept).await;
     cfg.max_upload_bytes = 1000;
     let app = TestApp::spawn(cfg).await;
 
@@ -155,9 +151,7 @@ async fn packager_rejections_are_passed_through(backend: Backend) {
 
 async fn disallowed_callback_hosts_are_refused_before_forwarding(backend: Backend) {
     let db = TestDb::new(backend).await;
-    let packager = FakePackager::spawn(Mode::Accept).await;
-    let mut cfg = config(&db);
-    cfg.packager_url = packager.url.clone();
+    let (packager, mut cfg) = with_packager(&db, Mode::Accept).await;
     cfg.callback_allowlist = vec!["allowed.example".to_owned()];
     let app = TestApp::spawn(cfg).await;
     let res = app

@@ -52,6 +52,14 @@ pub fn config(db: &TestDb) -> Config {
     )
 }
 
+/// A test configuration on `db` whose packager is a fresh fake answering with `mode`.
+pub async fn with_packager(db: &TestDb, mode: fake_packager::Mode) -> (FakePackager, Config) {
+    let packager = FakePackager::spawn(mode).await;
+    let mut cfg = config(db);
+    cfg.packager_url = packager.url.clone();
+    (packager, cfg)
+}
+
 impl TestApp {
     pub async fn spawn(config: Config) -> Self {
         let app = build(config).await.expect("gatekeeper builds");
