@@ -1,0 +1,421 @@
+//! Storing an unpacked package into the catalogue (packager.md §5.1) with the fixes of issue 4:
+//! a duplicate fails before anything is written, a failure part-way removes everything this
+//! process created, and an unreachable catalogue is retried briefly, then reported.
+
+use std::{path::Path, time::Duration};
+
+use package_format::{
+    descriptor::{content_id, is_generic_file, platform_of, DescriptorType},
+    files::resolve,
+    topology::OutsideReference,
+    Limits, Unpacked,
+};
+use reqwest::{Client, RequestBuilder, Response, StatusCode};
+use serde_json::Value;
+use shared_models::NapdRecord;
+
+/// Why storing failed; `code()` is the process's `error_code`.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("Package {triple} already exists in the catalogue with UUID {uuid}")]
+    Duplicate { triple: String, uuid: String },
+    #[error("the catalogue is unreachable at {url}: {reason}")]
+    Unavailable { url: String, reason: String },
+    #[error("the catalogue refused {what}: ({status}) {body}")]
+    Refused {
+        what: String,
+        status: u16,
+        body: String,
+    },
+    #[error("VNF {vnf} named by {nsd} is neither in the package nor in the catalogue")]
+    MissingVnf { nsd: String, vnf: String },
+    #[error("could not read {0}")]
+    Local(String),
+}
+
+impl StoreError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Duplicate { .. } => "duplicate-package",
+            Self::Unavailable { .. } => "catalogue-unavailable",
+            Self::Refused { .. } => "catalogue-error",
+            Self::MissingVnf { .. } => "topology-invalid",
+            Self::Local(_) => "io-error",
+        }
+    }
+}
+
+/// The catalogue as seen by the packager.
+#[derive(Debug, Clone)]
+pub struct CatalogueClient {
+    http: Client,
+    base: String,
+    attempts: u32,
+}
+
+/// What was stored: the package descriptor's uuid and URL.
+#[derive(Debug, Clone)]
+pub struct Stored {
+    pub package_uuid: String,
+    pub location: String,
+}
+
+impl CatalogueClient {
+    pub fn new(http: Client, base: &str, attempts: u32) -> Self {
+        Self {
+            http,
+            base: base.trim_end_matches('/').to_owned(),
+            attempts,
+        }
+    }
+
+    /// Send a request, retrying connection failures (not answers) with a short backoff.
+    async fn send(&self, make: impl Fn() -> RequestBuilder) -> Result<Response, StoreError> {
+        let mut delay = Duration::from_millis(200);
+        let mut attempt = 1;
+        loop {
+            match make().send().await {
+                Ok(response) => return Ok(response),
+                Err(e) if attempt >= self.attempts => {
+                    return Err(StoreError::Unavailable {
+                        url: self.base.clone(),
+                        reason: e.to_string(),
+                    })
+                }
+                Err(e) => {
+                    tracing::warn!(attempt, error = %e, "catalogue unreachable, retrying");
+                    tokio::time::sleep(delay).await;
+                    delay *= 2;
+                    attempt += 1;
+                }
+            }
+        }
+    }
+
+    async fn json_list(
+        &self,
+        route: &str,
+        query: &[(&str, &str)],
+    ) -> Result<Vec<Value>, StoreError> {
+        let url = format!("{}/{route}", self.base);
+        let response = self
+            .send(|| {
+                self.http
+                    .get(&url)
+                    .query(query)
+                    .header("Accept", "application/json")
+            })
+            .await?;
+        let status = response.status();
+        let body = response.text().await.unwrap_or_default();
+        if !status.is_success() {
+            return Err(StoreError::Refused {
+                what: format!("GET {route}"),
+                status: status.as_u16(),
+                body,
+            });
+        }
+        Ok(serde_json::from_str::<Vec<Value>>(&body).unwrap_or_default())
+    }
+
+    /// The uuid of a stored package with this identity, if any.
+    pub async fn existing_package(
+        &self,
+        record: &NapdRecord,
+    ) -> Result<Option<String>, StoreError> {
+        let (Some(v), Some(n), Some(ver)) = (&record.vendor, &record.name, &record.version) else {
+            return Ok(None);
+        };
+        let list = self
+            .json_list("packages", &[("vendor", v), ("name", n), ("version", ver)])
+            .await?;
+        Ok(list
+            .first()
+            .and_then(|p| p["uuid"].as_str())
+            .map(str::to_owned))
+    }
+
+    /// Every VNF named from outside the package must already be in the catalogue.
+    pub async fn check_outside(&self, outside: &[OutsideReference]) -> Result<(), StoreError> {
+        for reference in outside {
+            let vnf = &reference.vnf;
+            let list = self
+                .json_list(
+                    "vnfs",
+                    &[
+                        ("vendor", &vnf.vendor),
+                        ("name", &vnf.name),
+                        ("version", &vnf.version),
+                    ],
+                )
+                .await?;
+            if list.is_empty() {
+                return Err(StoreError::MissingVnf {
+                    nsd: reference.nsd.clone(),
+                    vnf: vnf.to_string(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Store every part, then the package descriptor; on failure remove what was created.
+    pub async fn store(
+        &self,
+        unpacked: &mut Unpacked,
+        archive: &Path,
+        archive_name: &str,
+        username: Option<&str>,
+        limits: &Limits,
+    ) -> Result<Stored, StoreError> {
+        let triple = unpacked.record.triple().unwrap_or_default();
+        if let Some(uuid) = self.existing_package(&unpacked.record).await? {
+            return Err(StoreError::Duplicate { triple, uuid });
+        }
+        let mut created: Vec<(String, String)> = Vec::new();
+        let result = self
+            .store_parts(
+                unpacked,
+                archive,
+                archive_name,
+                username,
+                limits,
+                &mut created,
+            )
+            .await;
+        if result.is_err() {
+            self.roll_back(&created).await;
+        }
+        result
+    }
+
+    async fn store_parts(
+        &self,
+        unpacked: &mut Unpacked,
+        archive: &Path,
+        archive_name: &str,
+        username: Option<&str>,
+        limits: &Limits,
+        created: &mut Vec<(String, String)>,
+    ) -> Result<Stored, StoreError> {
+        let root = unpacked.extracted.root.clone();
+        for kind in [
+            DescriptorType::Vnfd,
+            DescriptorType::Nsd,
+            DescriptorType::Tstd,
+        ] {
+            for index in 0..unpacked.record.package_content.len() {
+                let entry = &unpacked.record.package_content[index];
+                let Some(ct) = entry.content_type.clone() else {
+                    continue;
+                };
+                if DescriptorType::of_content_type(&ct) != Some(kind) {
+                    continue;
+                }
+                let path =
+                    resolve(&root, &entry.source).map_err(|e| StoreError::Local(e.to_string()))?;
+                let route = route_of(kind);
+                let mut query = user_query(username);
+                if let Some(platform) = platform_of(&ct) {
+                    query.push(("platform", platform.to_owned()));
+                }
+                let uuid = self
+                    .post_file(
+                        route,
+                        &query,
+                        &path,
+                        "application/x-yaml",
+                        None,
+                        &entry.source,
+                    )
+                    .await?;
+                created.push((route.to_owned(), uuid.clone()));
+                unpacked.record.package_content[index].uuid = Some(uuid);
+            }
+        }
+        for index in 0..unpacked.record.package_content.len() {
+            let entry = &unpacked.record.package_content[index];
+            if !is_generic_file(entry.content_type.as_deref()) {
+                continue;
+            }
+            let path =
+                resolve(&root, &entry.source).map_err(|e| StoreError::Local(e.to_string()))?;
+            let name = base_name(&entry.source);
+            let uuid = self
+                .post_file(
+                    "files",
+                    &user_query(username),
+                    &path,
+                    "application/octet-stream",
+                    Some(name),
+                    &entry.source,
+                )
+                .await?;
+            created.push(("files".to_owned(), uuid.clone()));
+            unpacked.record.package_content[index].uuid = Some(uuid);
+        }
+        let tgo_uuid = self
+            .post_file(
+                "tgo-packages",
+                &user_query(username),
+                archive,
+                "application/zip",
+                Some(archive_name),
+                archive_name,
+            )
+            .await?;
+        created.push(("tgo-packages".to_owned(), tgo_uuid.clone()));
+        annotate(unpacked, &tgo_uuid, archive_name, limits);
+        let package_uuid = self
+            .post_package_descriptor(&unpacked.record, username)
+            .await?;
+        Ok(Stored {
+            location: format!("{}/packages/{package_uuid}", self.base),
+            package_uuid,
+        })
+    }
+
+    async fn post_file(
+        &self,
+        route: &str,
+        query: &[(&str, String)],
+        path: &Path,
+        content_type: &str,
+        file_name: Option<&str>,
+        what: &str,
+    ) -> Result<String, StoreError> {
+        let url = format!("{}/{route}", self.base);
+        let response = self
+            .send(|| {
+                let mut request = self
+                    .http
+                    .post(&url)
+                    .query(query)
+                    .header("Content-Type", content_type)
+                    .header("Accept", "application/json");
+                if let Some(name) = file_name {
+                    request = request.header(
+                        "Content-Disposition",
+                        format!("attachment; filename={name}"),
+                    );
+                }
+                request.body(file_body(path))
+            })
+            .await?;
+        uuid_of(response, &format!("{what} ({route})")).await
+    }
+
+    async fn post_package_descriptor(
+        &self,
+        record: &NapdRecord,
+        username: Option<&str>,
+    ) -> Result<String, StoreError> {
+        let mut descriptor =
+            serde_json::to_value(record).map_err(|e| StoreError::Local(e.to_string()))?;
+        if let Some(map) = descriptor.as_object_mut() {
+            for key in ["metadata", "error", "error_code"] {
+                map.remove(key);
+            }
+        }
+        let url = format!("{}/packages", self.base);
+        let query = user_query(username);
+        let response = self
+            .send(|| {
+                self.http
+                    .post(&url)
+                    .query(&query)
+                    .header("Accept", "application/json")
+                    .json(&descriptor)
+            })
+            .await?;
+        if response.status() == StatusCode::CONFLICT {
+            let body: Value = response.json().await.unwrap_or_default();
+            return Err(StoreError::Duplicate {
+                triple: record.triple().unwrap_or_default(),
+                uuid: body["uuid"].as_str().unwrap_or_default().to_owned(),
+            });
+        }
+        uuid_of(response, "the package descriptor").await
+    }
+
+    /// Undo in reverse order; a part another package also uses is only counted down.
+    async fn roll_back(&self, created: &[(String, String)]) {
+        for (route, uuid) in created.iter().rev() {
+            let url = format!("{}/{route}/{uuid}", self.base);
+            match self.send(|| self.http.delete(&url)).await {
+                Ok(r) if r.status().is_success() => {}
+                Ok(r) => tracing::error!(%url, status = %r.status(), "rollback delete refused"),
+                Err(e) => tracing::error!(%url, error = %e, "rollback delete failed"),
+            }
+        }
+    }
+}
+
+fn route_of(kind: DescriptorType) -> &'static str {
+    match kind {
+        DescriptorType::Nsd => "network-services",
+        DescriptorType::Vnfd => "vnfs",
+        DescriptorType::Tstd => "tests",
+    }
+}
+
+fn user_query(username: Option<&str>) -> Vec<(&'static str, String)> {
+    username
+        .map(|u| vec![("username", u.to_owned())])
+        .unwrap_or_default()
+}
+
+fn base_name(source: &str) -> &str {
+    source.rsplit('/').next().unwrap_or(source)
+}
+
+/// A request body streamed from a file (never read whole into memory).
+fn file_body(path: &Path) -> reqwest::Body {
+    let path = path.to_path_buf();
+    let stream = futures_util::stream::once(async move { tokio::fs::File::open(path).await })
+        .map(|opened| match opened {
+            Ok(file) => futures_util::future::Either::Left(tokio_util::io::ReaderStream::new(file)),
+            Err(e) => {
+                futures_util::future::Either::Right(futures_util::stream::once(async { Err(e) }))
+            }
+        })
+        .flatten();
+    reqwest::Body::wrap_stream(stream)
+}
+
+use futures_util::StreamExt;
+
+async fn uuid_of(response: Response, what: &str) -> Result<String, StoreError> {
+    let status = response.status();
+    let body = response.text().await.unwrap_or_default();
+    if !status.is_success() {
+        return Err(StoreError::Refused {
+            what: what.to_owned(),
+            status: status.as_u16(),
+            body: body.chars().take(500).collect(),
+        });
+    }
+    serde_json::from_str::<Value>(&body)
+        .ok()
+        .and_then(|v| v["uuid"].as_str().map(str::to_owned))
+        .ok_or_else(|| StoreError::Refused {
+            what: what.to_owned(),
+            status: status.as_u16(),
+            body: "no uuid in the answer".into(),
+        })
+}
+
+/// `id` of every entry, `package_file_uuid` and `package_file_name` (§5.1 annotations).
+fn annotate(unpacked: &mut Unpacked, tgo_uuid: &str, archive_name: &str, limits: &Limits) {
+    let ids: Vec<_> = unpacked
+        .record
+        .package_content
+        .iter()
+        .map(|entry| content_id(&unpacked.extracted, entry, limits))
+        .collect();
+    for (entry, id) in unpacked.record.package_content.iter_mut().zip(ids) {
+        entry.id = Some(id);
+    }
+    unpacked.record.package_file_uuid = Some(tgo_uuid.to_owned());
+    unpacked.record.package_file_name = Some(archive_name.to_owned());
+}

@@ -1,0 +1,137 @@
+//! The app factory: `build(config)` binds the listener (port 0 in tests) and starts the workers.
+
+use std::{net::TcpListener, sync::Arc, time::Duration};
+
+use actix_web::{dev::Server, web, App, HttpResponse, HttpServer};
+use shared_models::ErrorBody;
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
+
+use super::{
+    catalogue_client::CatalogueClient,
+    config::Config,
+    registry::Registry,
+    routes::{self, AppState},
+    worker::{start_pool, WorkerContext},
+};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "packager",
+        description = "Asynchronous unpacking, validation and storing of 5GTANGO packages"
+    ),
+    paths(
+        routes::upload_package,
+        routes::process_status,
+        routes::all_statuses,
+        routes::pings
+    ),
+    components(schemas(
+        ErrorBody,
+        shared_models::ProcessAccepted,
+        shared_models::OnChangeEvent,
+        routes::ProcessList
+    ))
+)]
+pub struct ApiDoc;
+
+/// A built, bound, not yet running service.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn json_error(
+    code: &str,
+    message: String,
+    status: actix_web::http::StatusCode,
+) -> actix_web::Error {
+    actix_web::error::InternalError::from_response(
+        message.clone(),
+        HttpResponse::build(status).json(ErrorBody::new(code, message)),
+    )
+    .into()
+}
+
+/// Bind, start the worker pool and the pruner, and return the server.
+pub async fn build(config: Config) -> anyhow::Result<Application> {
+    let listener = TcpListener::bind(config.bind)?;
+    let port = listener.local_addr()?.port();
+    let http = reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(5))
+        .build()?;
+    let registry = Registry::default();
+    let catalogue = CatalogueClient::new(
+        http.clone(),
+        &config.catalogue_url,
+        config.catalogue_attempts,
+    );
+    let shared = Arc::new(config.clone());
+    let queue = start_pool(&WorkerContext {
+        config: shared.clone(),
+        registry: registry.clone(),
+        catalogue,
+        http,
+    });
+    spawn_pruner(registry.clone(), config.status_ttl);
+    let state = web::Data::new(AppState {
+        config,
+        registry,
+        queue,
+        started: chrono::Utc::now(),
+    });
+    let openapi = ApiDoc::openapi();
+    let server = HttpServer::new(move || {
+        App::new()
+            .wrap(tracing_actix_web::TracingLogger::default())
+            .app_data(state.clone())
+            .app_data(web::PathConfig::default().error_handler(|e, _| {
+                json_error(
+                    "bad-path",
+                    e.to_string(),
+                    actix_web::http::StatusCode::BAD_REQUEST,
+                )
+            }))
+            .service(
+                web::scope("/api/v1")
+                    .service(routes::upload_package)
+                    .service(routes::all_statuses)
+                    .service(routes::process_status)
+                    .service(routes::pings),
+            )
+            .route("/health/live", web::get().to(routes::live))
+            .route("/health/ready", web::get().to(routes::ready))
+            .service(
+                SwaggerUi::new("/api/v1/docs/{_:.*}").url("/api/v1/openapi.json", openapi.clone()),
+            )
+            .default_service(web::to(routes::not_found))
+    })
+    .listen(listener)?
+    .run();
+    Ok(Application { port, server })
+}
+
+fn spawn_pruner(registry: Registry, ttl: Duration) {
+    tokio::spawn(async move {
+        let mut tick =
+            tokio::time::interval(ttl.min(Duration::from_secs(60)).max(Duration::from_secs(1)));
+        loop {
+            tick.tick().await;
+            let pruned = registry.prune(ttl);
+            if pruned > 0 {
+                tracing::debug!(pruned, "finished processes forgotten");
+            }
+        }
+    });
+}

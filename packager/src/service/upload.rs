@@ -1,0 +1,119 @@
+//! Reading the multipart upload: the `package` part streams to a temporary file, counted
+//! against the size limit; the small text fields are collected.
+
+use std::{collections::HashMap, path::PathBuf};
+
+use actix_multipart::Multipart;
+use futures_util::TryStreamExt;
+use tempfile::TempDir;
+use tokio::io::AsyncWriteExt;
+
+use super::error::ServiceError;
+
+/// Largest text field accepted.
+const MAX_FIELD_BYTES: usize = 8 * 1024;
+
+/// An upload saved to disk, with its form fields.
+#[derive(Debug)]
+pub struct Upload {
+    /// Owns the spool directory: dropping it removes the file.
+    pub dir: TempDir,
+    pub path: PathBuf,
+    pub file_name: String,
+    pub fields: HashMap<String, String>,
+}
+
+/// Only the base name of what the client called the file; `temp_pkg.tgo` when it gave none.
+fn safe_file_name(raw: Option<&str>) -> String {
+    raw.and_then(|n| n.rsplit(['/', '\\']).next())
+        .filter(|n| !n.is_empty() && *n != "." && *n != "..")
+        .unwrap_or("temp_pkg.tgo")
+        .to_owned()
+}
+
+pub async fn read_upload(
+    mut payload: Multipart,
+    spool: &std::path::Path,
+    limit: u64,
+) -> Result<Upload, ServiceError> {
+    let dir = tempfile::Builder::new()
+        .prefix("upload-")
+        .tempdir_in(spool)
+        .map_err(|e| ServiceError::Internal(format!("spool directory: {e}")))?;
+    let mut saved: Option<(PathBuf, String)> = None;
+    let mut fields = HashMap::new();
+    while let Some(mut field) = payload
+        .try_next()
+        .await
+        .map_err(|e| ServiceError::Upload(e.to_string()))?
+    {
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "package" {
+            if saved.is_some() {
+                return Err(ServiceError::InvalidField {
+                    field: name,
+                    reason: "given twice".into(),
+                });
+            }
+            let file_name =
+                safe_file_name(field.content_disposition().and_then(|d| d.get_filename()));
+            let path = dir.path().join(&file_name);
+            let mut file = tokio::fs::File::create(&path)
+                .await
+                .map_err(|e| ServiceError::Internal(e.to_string()))?;
+            let mut written = 0u64;
+            while let Some(chunk) = field
+                .try_next()
+                .await
+                .map_err(|e| ServiceError::Upload(e.to_string()))?
+            {
+                written += chunk.len() as u64;
+                if written > limit {
+                    return Err(ServiceError::TooLarge { limit });
+                }
+                file.write_all(&chunk)
+                    .await
+                    .map_err(|e| ServiceError::Internal(e.to_string()))?;
+            }
+            file.flush()
+                .await
+                .map_err(|e| ServiceError::Internal(e.to_string()))?;
+            saved = Some((path, file_name));
+        } else {
+            let mut value = Vec::new();
+            while let Some(chunk) = field
+                .try_next()
+                .await
+                .map_err(|e| ServiceError::Upload(e.to_string()))?
+            {
+                value.extend_from_slice(&chunk);
+                if value.len() > MAX_FIELD_BYTES {
+                    return Err(ServiceError::InvalidField {
+                        field: name,
+                        reason: format!("longer than {MAX_FIELD_BYTES} bytes"),
+                    });
+                }
+            }
+            fields.insert(name, String::from_utf8_lossy(&value).into_owned());
+        }
+    }
+    let (path, file_name) = saved.ok_or(ServiceError::MissingPackage)?;
+    Ok(Upload {
+        dir,
+        path,
+        file_name,
+        fields,
+    })
+}
+
+/// `true/1/on` and `false/0/""` (case-insensitive); anything else is a 400.
+pub fn parse_bool(field: &str, value: Option<&String>) -> Result<bool, ServiceError> {
+    match value.map(|v| v.trim().to_ascii_lowercase()).as_deref() {
+        None | Some("") | Some("false") | Some("0") | Some("off") => Ok(false),
+        Some("true") | Some("1") | Some("on") => Ok(true),
+        Some(other) => Err(ServiceError::InvalidField {
+            field: field.to_owned(),
+            reason: format!("{other:?} is not a boolean (true/1/on or false/0)"),
+        }),
+    }
+}

@@ -1,0 +1,232 @@
+//! The bounded queue and worker pool: each job unpacks and checks the package on a blocking
+//! thread, stores it, records the outcome and calls back. Every job ends in a terminal state.
+
+use std::{path::PathBuf, sync::Arc, time::Duration};
+
+use chrono::Utc;
+use package_format::{unpack, PackageError, UnpackOptions, ValidationLevel};
+use shared_models::{NapdRecord, OnChangeEvent, ProcessOutcome, EVENT_NAME};
+use tempfile::TempDir;
+use tokio::sync::{mpsc, Mutex};
+use uuid::Uuid;
+
+use super::{
+    catalogue_client::{CatalogueClient, Stored},
+    config::Config,
+    registry::Registry,
+};
+
+/// One accepted upload.
+#[derive(Debug)]
+pub struct Job {
+    pub id: Uuid,
+    pub spool: TempDir,
+    pub archive: PathBuf,
+    pub file_name: String,
+    pub callback_url: Option<String>,
+    pub username: Option<String>,
+    pub level: ValidationLevel,
+    pub skip_store: bool,
+}
+
+/// What every worker shares.
+#[derive(Debug, Clone)]
+pub struct WorkerContext {
+    pub config: Arc<Config>,
+    pub registry: Registry,
+    pub catalogue: CatalogueClient,
+    pub http: reqwest::Client,
+}
+
+/// Start `workers` tasks reading from one bounded queue; returns its sender.
+pub fn start_pool(context: &WorkerContext) -> mpsc::Sender<Job> {
+    let (sender, receiver) = mpsc::channel::<Job>(context.config.queue_capacity);
+    let receiver = Arc::new(Mutex::new(receiver));
+    for _ in 0..context.config.workers {
+        let receiver = receiver.clone();
+        let context = context.clone();
+        tokio::spawn(async move {
+            loop {
+                let next = receiver.lock().await.recv().await;
+                let Some(job) = next else { break };
+                let id = job.id;
+                let callback_url = job.callback_url.clone();
+                let deadline = context.config.process_timeout;
+                let event = match tokio::time::timeout(deadline, process(&context, job)).await {
+                    Ok(event) => event,
+                    Err(_) => failed_event(
+                        &context,
+                        id,
+                        "timeout",
+                        format!("processing took longer than {deadline:?}"),
+                    ),
+                };
+                finish(&context, id, event, callback_url).await;
+            }
+        });
+    }
+    sender
+}
+
+/// Unpack, check, store; the event of the outcome.
+async fn process(context: &WorkerContext, job: Job) -> OnChangeEvent {
+    context.registry.set_running(job.id);
+    let options = UnpackOptions {
+        limits: context.config.limits,
+        level: job.level,
+        schema_dir: context.config.schema_dir.clone(),
+    };
+    let archive = job.archive.clone();
+    let work = match tempfile::Builder::new()
+        .prefix("unpack-")
+        .tempdir_in(job.spool.path())
+    {
+        Ok(dir) => dir,
+        Err(e) => return failed_event(context, job.id, "io-error", e.to_string()),
+    };
+    let work_path = work.path().to_path_buf();
+    let unpacked =
+        tokio::task::spawn_blocking(move || unpack(&archive, &work_path, &options)).await;
+    let mut unpacked = match unpacked {
+        Ok(Ok(unpacked)) => unpacked,
+        Ok(Err(e)) => return package_failure(context, job.id, &e),
+        Err(e) => return failed_event(context, job.id, "internal-error", e.to_string()),
+    };
+    if job.skip_store {
+        let event = event_of(
+            context,
+            job.id,
+            unpacked.record,
+            None,
+            ProcessOutcome::Success,
+        );
+        return event;
+    }
+    let catalogue = &context.catalogue;
+    let stored = async {
+        catalogue.check_outside(&unpacked.topology.outside).await?;
+        catalogue
+            .store(
+                &mut unpacked,
+                &job.archive,
+                &job.file_name,
+                job.username.as_deref(),
+                &context.config.limits,
+            )
+            .await
+    }
+    .await;
+    let event = match stored {
+        Ok(stored) => event_of(
+            context,
+            job.id,
+            unpacked.record,
+            Some(stored),
+            ProcessOutcome::Success,
+        ),
+        Err(e) => {
+            let mut record = unpacked.record;
+            record.error = Some(e.to_string());
+            record.error_code = Some(e.code().to_owned());
+            if let super::catalogue_client::StoreError::Duplicate { uuid, .. } = &e {
+                record
+                    .metadata
+                    .insert("existing_package_uuid".into(), uuid.clone().into());
+            }
+            event_of(context, job.id, record, None, ProcessOutcome::Failed)
+        }
+    };
+    drop(work);
+    event
+}
+
+fn package_failure(context: &WorkerContext, id: Uuid, error: &PackageError) -> OnChangeEvent {
+    failed_event(context, id, error.code(), error.to_string())
+}
+
+fn failed_event(context: &WorkerContext, id: Uuid, code: &str, message: String) -> OnChangeEvent {
+    event_of(
+        context,
+        id,
+        NapdRecord::failed(code, message),
+        None,
+        ProcessOutcome::Failed,
+    )
+}
+
+fn event_of(
+    context: &WorkerContext,
+    id: Uuid,
+    mut record: NapdRecord,
+    stored: Option<Stored>,
+    outcome: ProcessOutcome,
+) -> OnChangeEvent {
+    if let Some(stored) = &stored {
+        record
+            .metadata
+            .insert("_storage_uuid".into(), stored.package_uuid.clone().into());
+        record
+            .metadata
+            .insert("_storage_location".into(), stored.location.clone().into());
+    }
+    OnChangeEvent {
+        event_name: EVENT_NAME.to_owned(),
+        package_id: stored.as_ref().map(|s| s.package_uuid.clone()),
+        package_location: stored.map(|s| s.location),
+        package_metadata: record,
+        package_process_status: outcome,
+        package_process_uuid: id,
+        created_at: context.registry.created_at(id),
+        updated_at: Utc::now(),
+    }
+}
+
+/// Record the outcome, then deliver the callback in its own task.
+async fn finish(
+    context: &WorkerContext,
+    id: Uuid,
+    event: OnChangeEvent,
+    callback_url: Option<String>,
+) {
+    tracing::info!(
+        process = %id,
+        outcome = ?event.package_process_status,
+        code = event.error_code().unwrap_or(""),
+        "process finished"
+    );
+    context.registry.finish(id, event.clone());
+    if let Some(url) = callback_url.filter(|u| !u.trim().is_empty()) {
+        let http = context.http.clone();
+        let attempts = context.config.callback_attempts;
+        tokio::spawn(async move { deliver(&http, &url, &event, attempts).await });
+    }
+}
+
+/// POST the event until a 2xx answer or the attempts are spent (backoff 0.5 s doubling).
+pub async fn deliver(
+    http: &reqwest::Client,
+    url: &str,
+    event: &OnChangeEvent,
+    attempts: u32,
+) -> bool {
+    let mut delay = Duration::from_millis(500);
+    for attempt in 1..=attempts {
+        let sent = http
+            .post(url)
+            .header("X-Process-Id", event.package_process_uuid.to_string())
+            .json(event)
+            .send()
+            .await;
+        match sent {
+            Ok(r) if r.status().is_success() => return true,
+            Ok(r) => tracing::warn!(url, attempt, status = %r.status(), "callback refused"),
+            Err(e) => tracing::warn!(url, attempt, error = %e, "callback failed"),
+        }
+        if attempt < attempts {
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(Duration::from_secs(30));
+        }
+    }
+    tracing::error!(url, process = %event.package_process_uuid, "callback given up");
+    false
+}
