@@ -89,8 +89,14 @@ pub fn identify(kind: DescriptorKind, body: &Value, platform: &str) -> Result<Id
                 ApiError::bad_request("missing-field", format!("{label} {shown} not found"))
             })
     };
+    // OSM and ONAP descriptors need not name a vendor (the mixed example's OSM VNFD does
+    // not): their platform stands in for it. 5GTANGO descriptors must name one.
+    let vendor = match field("vendor", "Vendor") {
+        Err(_) if matches!(platform, "osm" | "onap") => platform.to_owned(),
+        other => other?,
+    };
     Ok(Identity {
-        vendor: field("vendor", "Vendor")?,
+        vendor,
         name: field("name", "Name")?,
         version: field("version", "Version")?,
         platform: platform.to_owned(),

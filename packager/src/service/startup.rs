@@ -104,6 +104,9 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
                 )
             }))
             .service(
+                SwaggerUi::new("/api/v1/docs/{_:.*}").url("/api/v1/openapi.json", openapi.clone()),
+            )
+            .service(
                 web::scope("/api/v1")
                     .service(routes::upload_package)
                     .service(routes::all_statuses)
@@ -112,9 +115,6 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
             )
             .route("/health/live", web::get().to(routes::live))
             .route("/health/ready", web::get().to(routes::ready))
-            .service(
-                SwaggerUi::new("/api/v1/docs/{_:.*}").url("/api/v1/openapi.json", openapi.clone()),
-            )
             .default_service(web::to(routes::not_found))
     })
     .listen(listener)?
