@@ -1,0 +1,245 @@
+//! The `sonata` binary against the real platform (catalogue, packager, gatekeeper in-process).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
+
+mod support;
+
+use package_format::test_support::{sample_package_files, ZipBuilder};
+use support::{closed_port_url, fixture, sonata, Platform};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upload_of_a_valid_package_prints_its_uuid_and_exits_0() {
+    let p = Platform::start().await;
+    let (path, _) = p.package("good");
+    let run = p.sonata(&["upload", &path]).await;
+    run.assert_code(0);
+    let uuid: uuid::Uuid = run
+        .stdout
+        .trim()
+        .parse()
+        .expect("stdout is the package uuid");
+    assert!(
+        run.stderr.contains("on-boarded eu.test.good.0.1"),
+        "{run:#?}"
+    );
+
+    let record = p.sonata(&["get", &uuid.to_string(), "--json"]).await;
+    record.assert_code(0);
+    assert_eq!(record.json()["pd"]["name"], "good");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upload_with_json_prints_the_finished_event() {
+    let p = Platform::start().await;
+    let (path, _) = p.package("evented");
+    let run = p.sonata(&["upload", &path, "--json", "--quiet"]).await;
+    run.assert_code(0);
+    let event = run.json();
+    assert_eq!(event["event_name"], "onPackageChangeEvent");
+    assert_eq!(event["package_process_status"], "success");
+    assert!(event["package_id"].is_string());
+    assert_eq!(run.stderr, "", "--quiet prints nothing on success");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upload_of_a_broken_package_exits_1_with_the_error_code() {
+    let p = Platform::start().await;
+    let run = p
+        .upload_fixture("5gtango-ns-package-example-bad-checksum.tgo")
+        .await;
+    run.assert_code(1);
+    assert_eq!(run.stdout, "", "no uuid for a failed on-boarding");
+    let line = run.stderr.lines().last().unwrap();
+    assert!(
+        line.starts_with("error [checksum-mismatch]: ") && line.contains("Definitions/myvnfd.yaml"),
+        "{run:#?}"
+    );
+    let list = p.sonata(&["list", "--json"]).await;
+    assert_eq!(list.json(), serde_json::json!([]), "nothing was stored");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tampered_package_and_a_duplicate_fail_with_their_codes() {
+    let p = Platform::start().await;
+    let mut files = sample_package_files("eu.test", "tampered", "0.1");
+    files.insert("Docs/README.txt".into(), b"changed\n".to_vec());
+    let (tampered, _) = p.write("tampered.tgo", ZipBuilder::from_files(&files).build());
+    let run = p.sonata(&["upload", &tampered]).await;
+    run.assert_code(1);
+    assert!(run.stderr.contains("error [checksum-mismatch]"), "{run:#?}");
+
+    let first = p.on_board("twice").await;
+    let (again, _) = p.package("twice");
+    let run = p.sonata(&["upload", &again]).await;
+    run.assert_code(1);
+    assert!(
+        run.stderr.contains("error [duplicate-package]") && run.stderr.contains(&first),
+        "names the existing package: {run:#?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_get_download_and_delete_a_real_package() {
+    let p = Platform::start().await;
+    let example = fixture("5gtango-ns-package-example.tgo");
+    let run = p.upload_fixture("5gtango-ns-package-example.tgo").await;
+    run.assert_code(0);
+    let uuid = run.stdout.trim().to_owned();
+    let other = p.on_board("second").await;
+
+    let table = p.sonata(&["list"]).await;
+    table.assert_code(0);
+    let lines: Vec<&str> = table.stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{table:#?}");
+    assert!(lines[0].starts_with("PACKAGE UUID                            NAME"));
+    let record = p.sonata(&["get", &uuid, "--json"]).await.json();
+    let name = record["pd"]["name"].as_str().unwrap().to_owned();
+    let row = lines.iter().find(|l| l.starts_with(&uuid)).expect("a row");
+    let cut: String = name.chars().take(18).collect();
+    assert!(row[40..].starts_with(&format!("{cut:<20}0.1 ")), "{row}");
+    assert!(lines.iter().any(|l| l.starts_with(&other)));
+    let page = p.sonata(&["list", "--page-size", "1", "--json"]).await;
+    assert_eq!(page.json().as_array().unwrap().len(), 1);
+    assert!(page.stderr.is_empty(), "--json adds no note: {page:#?}");
+    let page = p.sonata(&["list", "--page-size", "1"]).await;
+    assert!(page.stderr.contains("1 of 2 shown"), "{page:#?}");
+
+    let yaml = p.sonata(&["get", &uuid]).await;
+    yaml.assert_code(0);
+    assert!(yaml.stdout.contains(&format!("name: {name}")), "{yaml:#?}");
+    assert!(yaml.stdout.contains(&format!("uuid: {uuid}")), "{yaml:#?}");
+
+    let original = std::fs::read(&example).unwrap();
+    let run = p.sonata(&["download", &uuid]).await;
+    run.assert_code(0);
+    let saved = p.work().join(run.stdout.trim());
+    assert_eq!(std::fs::read(&saved).unwrap(), original, "byte-identical");
+    assert_eq!(saved.extension().unwrap(), "tgo", "{run:#?}");
+    let again = p.sonata(&["download", &uuid]).await;
+    again.assert_code(2);
+    assert!(again.stderr.contains("--force"), "{again:#?}");
+    let named = p.sonata(&["download", &uuid, "-o", "copy.tgo"]).await;
+    named.assert_code(0);
+    assert_eq!(std::fs::read(p.work().join("copy.tgo")).unwrap(), original);
+
+    let run = p.sonata(&["delete", &uuid]).await;
+    run.assert_code(0);
+    assert_eq!(run.stdout.trim(), uuid);
+    let gone = p.sonata(&["get", &uuid]).await;
+    gone.assert_code(1);
+    assert!(
+        gone.stderr.starts_with("error [package-not-found]: "),
+        "{gone:#?}"
+    );
+    assert!(gone.stderr.contains("(HTTP 404)"));
+    p.sonata(&["delete", &uuid]).await.assert_code(1);
+    let missing = p.sonata(&["download", &uuid, "-o", "gone.tgo"]).await;
+    missing.assert_code(1);
+    assert!(!p.work().join("gone.tgo").exists());
+    let rest = p.sonata(&["list", "--json"]).await.json();
+    assert_eq!(rest.as_array().unwrap().len(), 1);
+    assert_eq!(rest[0]["uuid"], other.as_str());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_wait_then_status_follows_to_the_outcome() {
+    let p = Platform::start().await;
+    let (path, _) = p.package("later");
+    let run = p.sonata(&["upload", &path, "--no-wait"]).await;
+    run.assert_code(0);
+    let process = run.stdout.trim().to_owned();
+    process.parse::<uuid::Uuid>().expect("a process id");
+    let run = p.sonata(&["status", &process, "--wait"]).await;
+    run.assert_code(0);
+    let words: Vec<&str> = run.stdout.split_whitespace().collect();
+    assert_eq!(words[..2], [process.as_str(), "success"], "{run:#?}");
+    let package = words[2].to_owned();
+    let status = p.sonata(&["status", &process, "--json"]).await;
+    status.assert_code(0);
+    assert_eq!(status.json()["package_id"], package.as_str());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn skip_store_validates_and_stores_nothing() {
+    let p = Platform::start().await;
+    let (path, _) = p.package("dry");
+    let run = p.sonata(&["upload", &path, "--skip-store"]).await;
+    run.assert_code(0);
+    assert!(run.stderr.contains("nothing was stored"), "{run:#?}");
+    assert_eq!(
+        p.sonata(&["list", "--json"]).await.json(),
+        serde_json::json!([])
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn services_and_functions_list_the_descriptors() {
+    let p = Platform::start().await;
+    p.on_board("described").await;
+    let services = p.sonata(&["services"]).await;
+    services.assert_code(0);
+    assert!(services.stdout.starts_with("SERVICE UUID"), "{services:#?}");
+    assert!(services.stdout.lines().nth(1).unwrap()[40..].starts_with("described "));
+    let functions = p.sonata(&["functions", "--json"]).await;
+    functions.assert_code(0);
+    assert_eq!(functions.json()[0]["vnfd"]["name"], "described-vnf");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_of_an_unknown_process_exits_1() {
+    let p = Platform::start().await;
+    let run = p
+        .sonata(&["status", &uuid::Uuid::new_v4().to_string()])
+        .await;
+    run.assert_code(1);
+    assert!(
+        run.stderr.starts_with("error [process-not-found]: "),
+        "{run:#?}"
+    );
+    assert_eq!(run.stderr.lines().count(), 1, "one line");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_gatekeeper_exits_3() {
+    let cwd = tempfile::tempdir().unwrap();
+    let url = closed_port_url();
+    for args in [
+        &["list"][..],
+        &["status", &uuid::Uuid::new_v4().to_string()],
+    ] {
+        let run = sonata(&url, cwd.path(), args).await;
+        run.assert_code(3);
+        assert!(run.stderr.starts_with("error [unreachable]: "), "{run:#?}");
+        assert!(run.stderr.contains(&url), "names the URL: {run:#?}");
+    }
+    let p = Platform::start().await;
+    let (path, _) = p.package("stopped");
+    p.stop_gatekeeper().await;
+    p.sonata(&["upload", &path]).await.assert_code(3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn usage_errors_exit_2_with_one_line() {
+    let cwd = tempfile::tempdir().unwrap();
+    let url = closed_port_url();
+    for args in [
+        &[][..],
+        &["get", "not-a-uuid"],
+        &["frobnicate"],
+        &["list", "--page-size", "many"],
+        &["--timeout", "0", "list"],
+        &["--url", "ftp://example.org", "list"],
+        &["upload", "/no/such/package.tgo"],
+    ] {
+        let run = sonata(&url, cwd.path(), args).await;
+        run.assert_code(2);
+        assert!(
+            run.stderr.starts_with("error [usage]: "),
+            "{args:?}: {run:#?}"
+        );
+        assert_eq!(run.stderr.lines().count(), 1, "{args:?}: {run:#?}");
+    }
+    let help = sonata(&url, cwd.path(), &["--help"]).await;
+    help.assert_code(0);
+    assert!(help.stdout.contains("Exit codes"), "{help:#?}");
+}
