@@ -1,6 +1,6 @@
 //! Configuration from the environment (every variable documented in docs/catalogue.md).
 
-use std::{env, net::SocketAddr, path::PathBuf};
+use std::{env, net::SocketAddr, path::PathBuf, time::Duration};
 
 use anyhow::Context;
 
@@ -9,7 +9,7 @@ use anyhow::Context;
 pub enum BlobStoreUrl {
     /// A local directory (the default, `data/blobs`).
     Local(PathBuf),
-    /// S3-compatible object storage, `s3://bucket/prefix` (not yet supported).
+    /// S3-compatible object storage, `s3://bucket/prefix` (credentials from `AWS_*`).
     S3 { bucket: String, prefix: String },
 }
 
@@ -52,6 +52,11 @@ pub struct Config {
     pub max_page_size: u64,
     /// `CATALOGUE_WORKERS`, default: the number of CPUs.
     pub workers: Option<usize>,
+    /// `CATALOGUE_BLOB_SWEEP_INTERVAL` in seconds, default 3600; `0` turns the sweep off.
+    pub blob_sweep_interval: Option<Duration>,
+    /// `CATALOGUE_BLOB_SWEEP_GRACE` in seconds, default 3600: what was written more recently
+    /// is never swept.
+    pub blob_sweep_grace: Duration,
 }
 
 pub const DEFAULT_BIND: &str = "0.0.0.0:4011";
@@ -61,6 +66,7 @@ pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 8 * 1024 * 1024 * 1024;
 pub const DEFAULT_MAX_DESCRIPTOR_BYTES: usize = 4 * 1024 * 1024;
 pub const DEFAULT_PAGE_SIZE: u64 = 1000;
 pub const DEFAULT_MAX_PAGE_SIZE: u64 = 10_000;
+pub const DEFAULT_BLOB_SWEEP_SECS: u64 = 3600;
 
 impl Config {
     pub fn from_env() -> anyhow::Result<Self> {
@@ -82,11 +88,21 @@ impl Config {
                 Ok(v) => Some(v.parse().context("CATALOGUE_WORKERS must be a number")?),
                 Err(_) => None,
             },
+            blob_sweep_interval: Some(parse_var(
+                "CATALOGUE_BLOB_SWEEP_INTERVAL",
+                DEFAULT_BLOB_SWEEP_SECS,
+            )?)
+            .filter(|secs| *secs > 0)
+            .map(Duration::from_secs),
+            blob_sweep_grace: Duration::from_secs(parse_var(
+                "CATALOGUE_BLOB_SWEEP_GRACE",
+                DEFAULT_BLOB_SWEEP_SECS,
+            )?),
         })
     }
 
     /// A configuration for tests: port 0 on localhost, one worker, the given database and
-    /// blob directory.
+    /// blob directory, no periodic sweep.
     pub fn for_testing(database_url: impl Into<String>, blob_dir: impl Into<PathBuf>) -> Self {
         Self {
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
@@ -98,6 +114,8 @@ impl Config {
             default_page_size: DEFAULT_PAGE_SIZE,
             max_page_size: DEFAULT_MAX_PAGE_SIZE,
             workers: Some(1),
+            blob_sweep_interval: None,
+            blob_sweep_grace: Duration::from_secs(DEFAULT_BLOB_SWEEP_SECS),
         }
     }
 }

@@ -84,9 +84,9 @@ impl From<crate::blobstore::BlobError> for ApiError {
             BlobError::TooLarge(limit) => Self::PayloadTooLarge(limit),
             BlobError::Client(message) => Self::bad_request("upload-interrupted", message),
             BlobError::Missing(sha) => Self::Internal(anyhow::anyhow!("blob {sha} is missing")),
-            BlobError::Io(io) => Self::Unavailable {
+            BlobError::Io(_) | BlobError::Remote(_) => Self::Unavailable {
                 what: "blob store",
-                detail: io.to_string(),
+                detail: err.to_string(),
             },
         }
     }

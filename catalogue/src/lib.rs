@@ -14,6 +14,7 @@ pub mod query;
 mod routes;
 pub mod startup;
 pub mod storage;
+pub mod sweep;
 pub mod telemetry;
 
 pub use config::Config;

@@ -14,6 +14,7 @@ use crate::{
     error::{extractor_error, no_route},
     routes,
     storage::{connect, Repository},
+    sweep::run_sweeper,
 };
 
 /// The canonical prefix, documented in the OpenAPI document.
@@ -32,6 +33,16 @@ pub struct AppState {
 pub struct Application {
     port: u16,
     server: Server,
+    sweeper: Option<AbortOnDrop>,
+}
+
+/// The periodic blob sweep, stopped with the server (or when the application is dropped).
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 impl Application {
@@ -40,6 +51,7 @@ impl Application {
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let _sweeper = self.sweeper;
         self.server.await
     }
 }
@@ -60,6 +72,14 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
     let listener = TcpListener::bind(config.bind)?;
     let port = listener.local_addr()?.port();
     let workers = config.workers;
+    let sweeper = config.blob_sweep_interval.map(|interval| {
+        AbortOnDrop(tokio::spawn(run_sweeper(
+            repo.clone(),
+            store.clone(),
+            interval,
+            config.blob_sweep_grace,
+        )))
+    });
     let state = web::Data::new(AppState {
         repo,
         store,
@@ -90,5 +110,6 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
     Ok(Application {
         port,
         server: server.run(),
+        sweeper,
     })
 }

@@ -5,31 +5,42 @@ use std::{
     path::{Path, PathBuf},
 };
 
-use futures_util::{future::LocalBoxFuture, FutureExt, StreamExt};
-use md5::Md5;
-use sha2::{Digest, Sha256};
+use futures_util::{
+    future::{BoxFuture, LocalBoxFuture},
+    stream, FutureExt, StreamExt,
+};
 use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 use tokio_util::io::ReaderStream;
 
-use super::{BlobDigests, BlobError, BlobStore, ByteRange, ByteStream, StagedBlob, UploadStream};
+use super::{
+    is_sha256, BlobDigests, BlobError, BlobStore, ByteRange, ByteStream, EntryStream, Hasher,
+    OnDrop, StagedBlob, StoreEntry, UploadStream,
+};
 
 const READ_CHUNK: usize = 64 * 1024;
+const STAGING: &str = "tmp";
 
 #[derive(Debug, Clone)]
 pub struct LocalBlobStore {
     root: PathBuf,
 }
 
+fn ignore_missing(result: io::Result<()>) -> io::Result<()> {
+    match result {
+        Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(()),
+        other => other,
+    }
+}
+
 impl LocalBlobStore {
     /// Opens (creating when needed) the store at `root`.
     pub async fn open(root: PathBuf) -> io::Result<Self> {
-        tokio::fs::create_dir_all(root.join("tmp")).await?;
+        tokio::fs::create_dir_all(root.join(STAGING)).await?;
         Ok(Self { root })
     }
 
     fn blob_path(&self, sha256: &str) -> Result<PathBuf, BlobError> {
-        let valid = sha256.len() == 64 && sha256.bytes().all(|b| b.is_ascii_hexdigit());
-        if !valid {
+        if !is_sha256(sha256) {
             return Err(BlobError::Missing(sha256.to_owned()));
         }
         Ok(self.root.join(&sha256[..2]).join(sha256))
@@ -37,7 +48,7 @@ impl LocalBlobStore {
 
     fn temp_path(&self) -> PathBuf {
         self.root
-            .join("tmp")
+            .join(STAGING)
             .join(format!("{}.part", uuid::Uuid::new_v4()))
     }
 
@@ -48,24 +59,69 @@ impl LocalBlobStore {
         temp: &Path,
     ) -> Result<BlobDigests, BlobError> {
         let mut file = tokio::fs::File::create(temp).await?;
-        let (mut sha, mut md5, mut size) = (Sha256::new(), Md5::new(), 0u64);
+        let mut hasher = Hasher::new(limit);
         while let Some(chunk) = body.next().await {
             let chunk = chunk.map_err(BlobError::Client)?;
-            size += chunk.len() as u64;
-            if size > limit {
-                return Err(BlobError::TooLarge(limit));
-            }
-            sha.update(&chunk);
-            md5.update(&chunk);
+            hasher.update(&chunk)?;
             file.write_all(&chunk).await?;
         }
         file.flush().await?;
         file.sync_all().await?;
-        Ok(BlobDigests {
-            sha256: hex::encode(sha.finalize()),
-            md5: hex::encode(md5.finalize()),
-            size,
+        Ok(hasher.finish())
+    }
+
+    /// Files directly in `dir` whose name passes `keep`, with their modification times.
+    fn entries_in(dir: &Path, keep: fn(&str) -> bool) -> io::Result<Vec<StoreEntry>> {
+        let mut found = Vec::new();
+        let reader = match std::fs::read_dir(dir) {
+            Ok(reader) => reader,
+            Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(found),
+            Err(err) => return Err(err),
+        };
+        for entry in reader {
+            let entry = entry?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let meta = entry.metadata()?;
+            if meta.is_file() && keep(&name) {
+                found.push(StoreEntry {
+                    key: name,
+                    modified: meta.modified()?,
+                });
+            }
+        }
+        Ok(found)
+    }
+
+    fn all_blobs(root: &Path) -> io::Result<Vec<StoreEntry>> {
+        let mut found = Vec::new();
+        for shard in std::fs::read_dir(root)? {
+            let shard = shard?;
+            let name = shard.file_name().to_string_lossy().into_owned();
+            if name.len() == 2 && shard.file_type()?.is_dir() {
+                found.extend(Self::entries_in(&shard.path(), is_sha256)?);
+            }
+        }
+        Ok(found)
+    }
+
+    /// Runs a directory walk on a blocking thread and streams its result.
+    fn listing(
+        &self,
+        walk: impl FnOnce(PathBuf) -> io::Result<Vec<StoreEntry>> + Send + 'static,
+    ) -> EntryStream<'_> {
+        let root = self.root.clone();
+        async move {
+            let found = tokio::task::spawn_blocking(move || walk(root))
+                .await
+                .map_err(io::Error::other)??;
+            Ok::<_, BlobError>(stream::iter(found.into_iter().map(Ok)))
+        }
+        .map(|result| match result {
+            Ok(entries) => entries.boxed(),
+            Err(err) => stream::once(async move { Err(err) }).boxed(),
         })
+        .flatten_stream()
+        .boxed()
     }
 }
 
@@ -77,48 +133,40 @@ impl BlobStore for LocalBlobStore {
     ) -> LocalBoxFuture<'a, Result<StagedBlob, BlobError>> {
         async move {
             let temp = self.temp_path();
-            match self.write_staged(body, limit, &temp).await {
-                Ok(digests) => Ok(StagedBlob::new(digests, temp)),
-                Err(err) => {
-                    if let Err(rm) = tokio::fs::remove_file(&temp).await {
-                        if rm.kind() != io::ErrorKind::NotFound {
-                            tracing::warn!(path = %temp.display(), %rm, "partial upload left");
-                        }
-                    }
-                    Err(err)
+            let doomed = temp.clone();
+            // Armed before the first byte: an error, or the future dropped midway, removes it.
+            let guard = OnDrop::new(move || {
+                if let Err(err) = ignore_missing(std::fs::remove_file(&doomed)) {
+                    tracing::warn!(path = %doomed.display(), %err, "staged upload left behind");
                 }
-            }
+            });
+            let digests = self.write_staged(body, limit, &temp).await?;
+            Ok(StagedBlob::new(digests, temp.display().to_string(), guard))
         }
         .boxed_local()
     }
 
-    fn commit(&self, mut staged: StagedBlob) -> LocalBoxFuture<'_, Result<(), BlobError>> {
+    fn commit(&self, mut staged: StagedBlob) -> BoxFuture<'_, Result<(), BlobError>> {
         async move {
             let target = self.blob_path(&staged.digests.sha256)?;
-            let Some(temp) = staged.take_temp() else {
-                return Ok(());
-            };
             if tokio::fs::try_exists(&target).await? {
-                tokio::fs::remove_file(&temp).await?;
-                return Ok(());
+                return Ok(()); // dropping `staged` removes the copy
             }
             if let Some(parent) = target.parent() {
                 tokio::fs::create_dir_all(parent).await?;
             }
-            if let Err(err) = tokio::fs::rename(&temp, &target).await {
-                let _ignored = tokio::fs::remove_file(&temp).await;
-                return Err(err.into());
-            }
+            tokio::fs::rename(staged.key(), &target).await?;
+            staged.disarm();
             Ok(())
         }
-        .boxed_local()
+        .boxed()
     }
 
     fn open<'a>(
         &'a self,
         sha256: &'a str,
         range: Option<ByteRange>,
-    ) -> LocalBoxFuture<'a, Result<ByteStream, BlobError>> {
+    ) -> BoxFuture<'a, Result<ByteStream, BlobError>> {
         async move {
             let path = self.blob_path(sha256)?;
             let mut file = match tokio::fs::File::open(&path).await {
@@ -131,32 +179,50 @@ impl BlobStore for LocalBlobStore {
             let stream: ByteStream = match range {
                 Some(range) => {
                     file.seek(SeekFrom::Start(range.start)).await?;
-                    ReaderStream::with_capacity(file.take(range.length()), READ_CHUNK).boxed_local()
+                    ReaderStream::with_capacity(file.take(range.length()), READ_CHUNK).boxed()
                 }
-                None => ReaderStream::with_capacity(file, READ_CHUNK).boxed_local(),
+                None => ReaderStream::with_capacity(file, READ_CHUNK).boxed(),
             };
             Ok(stream)
         }
-        .boxed_local()
+        .boxed()
     }
 
-    fn remove<'a>(&'a self, sha256: &'a str) -> LocalBoxFuture<'a, Result<(), BlobError>> {
+    fn remove<'a>(&'a self, sha256: &'a str) -> BoxFuture<'a, Result<(), BlobError>> {
         async move {
-            match tokio::fs::remove_file(self.blob_path(sha256)?).await {
-                Err(err) if err.kind() != io::ErrorKind::NotFound => Err(err.into()),
-                _ => Ok(()),
-            }
+            let path = self.blob_path(sha256)?;
+            Ok(ignore_missing(tokio::fs::remove_file(path).await)?)
         }
-        .boxed_local()
+        .boxed()
     }
 
-    fn health(&self) -> LocalBoxFuture<'_, Result<(), BlobError>> {
+    fn list(&self) -> EntryStream<'_> {
+        self.listing(|root| Self::all_blobs(&root))
+    }
+
+    fn list_staged(&self) -> EntryStream<'_> {
+        self.listing(|root| Self::entries_in(&root.join(STAGING), |_| true))
+    }
+
+    fn remove_staged<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), BlobError>> {
+        async move {
+            let valid = !key.is_empty() && !key.contains(['/', '\\']) && key != "..";
+            if !valid {
+                return Err(BlobError::Missing(key.to_owned()));
+            }
+            let path = self.root.join(STAGING).join(key);
+            Ok(ignore_missing(tokio::fs::remove_file(path).await)?)
+        }
+        .boxed()
+    }
+
+    fn health(&self) -> BoxFuture<'_, Result<(), BlobError>> {
         async move {
             let probe = self.temp_path();
             tokio::fs::write(&probe, b"ok").await?;
             tokio::fs::remove_file(&probe).await?;
             Ok(())
         }
-        .boxed_local()
+        .boxed()
     }
 }

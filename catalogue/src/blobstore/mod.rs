@@ -1,13 +1,21 @@
 //! Where blob bytes live, behind one interface; content-addressed by SHA-256.
+//!
+//! An upload streams into a staging area while it is hashed (`save_stream`), then moves to
+//! its content address (`commit`) inside the database transaction that holds the blob row.
 
 mod local;
+mod s3;
 
-use std::{io, path::PathBuf, sync::Arc};
+use std::{io, sync::Arc, time::SystemTime};
 
 use bytes::Bytes;
-use futures_util::{future::LocalBoxFuture, stream::LocalBoxStream};
+use futures_util::{
+    future::{BoxFuture, LocalBoxFuture},
+    stream::{BoxStream, LocalBoxStream},
+};
 
 pub use local::LocalBlobStore;
+pub use s3::S3BlobStore;
 
 use crate::config::BlobStoreUrl;
 
@@ -19,34 +27,111 @@ pub struct BlobDigests {
     pub size: u64,
 }
 
-/// A blob written to a staging area, not yet at its content address. Dropping it without
-/// `commit` removes the staged bytes.
-#[derive(Debug)]
-pub struct StagedBlob {
-    pub digests: BlobDigests,
-    temp: Option<PathBuf>,
+type Cleanup = Box<dyn FnOnce() + Send + Sync>;
+
+/// Runs a clean-up when dropped, unless disarmed: an upload whose future is dropped midway
+/// (the client went away) leaves nothing behind.
+struct OnDrop(Option<Cleanup>);
+
+impl OnDrop {
+    fn new(cleanup: impl FnOnce() + Send + Sync + 'static) -> Self {
+        Self(Some(Box::new(cleanup)))
+    }
+
+    fn take(mut self) -> Cleanup {
+        self.0.take().unwrap_or_else(|| Box::new(|| {}))
+    }
 }
 
-impl StagedBlob {
-    fn new(digests: BlobDigests, temp: PathBuf) -> Self {
+impl Drop for OnDrop {
+    fn drop(&mut self) {
+        if let Some(cleanup) = self.0.take() {
+            cleanup();
+        }
+    }
+}
+
+/// SHA-256, MD5 and size of a stream, with the size limit enforced as it grows.
+struct Hasher {
+    sha: sha2::Sha256,
+    md5: md5::Md5,
+    size: u64,
+    limit: u64,
+}
+
+impl Hasher {
+    fn new(limit: u64) -> Self {
+        use sha2::Digest;
         Self {
-            digests,
-            temp: Some(temp),
+            sha: sha2::Sha256::new(),
+            md5: md5::Md5::new(),
+            size: 0,
+            limit,
         }
     }
 
-    /// Hands the staged path to the store (which then owns its clean-up).
-    fn take_temp(&mut self) -> Option<PathBuf> {
-        self.temp.take()
+    fn update(&mut self, chunk: &[u8]) -> Result<(), BlobError> {
+        use sha2::Digest;
+        self.size += chunk.len() as u64;
+        if self.size > self.limit {
+            return Err(BlobError::TooLarge(self.limit));
+        }
+        self.sha.update(chunk);
+        self.md5.update(chunk);
+        Ok(())
+    }
+
+    fn finish(self) -> BlobDigests {
+        use sha2::Digest;
+        BlobDigests {
+            sha256: hex::encode(self.sha.finalize()),
+            md5: hex::encode(self.md5.finalize()),
+            size: self.size,
+        }
+    }
+}
+
+/// A blob written to a staging area, not yet at its content address. Dropping it without
+/// `commit` removes the staged bytes.
+pub struct StagedBlob {
+    pub digests: BlobDigests,
+    /// Where the store staged the bytes (a path or an object key).
+    key: String,
+    cleanup: Option<Cleanup>,
+}
+
+impl std::fmt::Debug for StagedBlob {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StagedBlob")
+            .field("digests", &self.digests)
+            .field("key", &self.key)
+            .finish_non_exhaustive()
+    }
+}
+
+impl StagedBlob {
+    fn new(digests: BlobDigests, key: String, guard: OnDrop) -> Self {
+        Self {
+            digests,
+            key,
+            cleanup: Some(guard.take()),
+        }
+    }
+
+    fn key(&self) -> &str {
+        &self.key
+    }
+
+    /// The store took care of the staged bytes (moved or removed them).
+    fn disarm(&mut self) {
+        self.cleanup = None;
     }
 }
 
 impl Drop for StagedBlob {
     fn drop(&mut self) {
-        if let Some(temp) = self.temp.take() {
-            if let Err(err) = std::fs::remove_file(&temp) {
-                tracing::warn!(path = %temp.display(), %err, "could not remove a staged blob");
-            }
+        if let Some(cleanup) = self.cleanup.take() {
+            cleanup();
         }
     }
 }
@@ -65,6 +150,14 @@ impl ByteRange {
     }
 }
 
+/// Something in the store, with the time it was last written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreEntry {
+    /// The SHA-256 of a blob, or the key of a staged upload.
+    pub key: String,
+    pub modified: SystemTime,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum BlobError {
     #[error("upload larger than the limit of {0} bytes")]
@@ -75,14 +168,18 @@ pub enum BlobError {
     Missing(String),
     #[error("blob store I/O: {0}")]
     Io(#[from] io::Error),
+    #[error("object store: {0}")]
+    Remote(#[from] object_store::Error),
 }
 
 /// An upload body: chunks, or the client's error as text.
 pub type UploadStream<'a> = LocalBoxStream<'a, Result<Bytes, String>>;
 /// A download body.
-pub type ByteStream = LocalBoxStream<'static, io::Result<Bytes>>;
+pub type ByteStream = BoxStream<'static, io::Result<Bytes>>;
+/// A listing of the store.
+pub type EntryStream<'a> = BoxStream<'a, Result<StoreEntry, BlobError>>;
 
-pub trait BlobStore {
+pub trait BlobStore: Send + Sync {
     /// Streams `body` into the staging area while hashing it; fails past `limit` bytes, and
     /// then leaves nothing behind.
     fn save_stream<'a>(
@@ -92,31 +189,42 @@ pub trait BlobStore {
     ) -> LocalBoxFuture<'a, Result<StagedBlob, BlobError>>;
 
     /// Moves a staged blob to its content address (a no-op when those bytes are there).
-    fn commit(&self, staged: StagedBlob) -> LocalBoxFuture<'_, Result<(), BlobError>>;
+    fn commit(&self, staged: StagedBlob) -> BoxFuture<'_, Result<(), BlobError>>;
 
     /// The bytes of a blob, or of a range of it.
     fn open<'a>(
         &'a self,
         sha256: &'a str,
         range: Option<ByteRange>,
-    ) -> LocalBoxFuture<'a, Result<ByteStream, BlobError>>;
+    ) -> BoxFuture<'a, Result<ByteStream, BlobError>>;
 
     /// Removes a blob (no error when it is already gone).
-    fn remove<'a>(&'a self, sha256: &'a str) -> LocalBoxFuture<'a, Result<(), BlobError>>;
+    fn remove<'a>(&'a self, sha256: &'a str) -> BoxFuture<'a, Result<(), BlobError>>;
+
+    /// Every blob at its content address (`key` is the SHA-256).
+    fn list(&self) -> EntryStream<'_>;
+
+    /// Every staged upload (finished or not, committed or not).
+    fn list_staged(&self) -> EntryStream<'_>;
+
+    /// Removes a staged upload named by `list_staged`.
+    fn remove_staged<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), BlobError>>;
 
     /// Whether the store can be written to.
-    fn health(&self) -> LocalBoxFuture<'_, Result<(), BlobError>>;
+    fn health(&self) -> BoxFuture<'_, Result<(), BlobError>>;
 }
 
-pub type SharedBlobStore = Arc<dyn BlobStore + Send + Sync>;
+pub type SharedBlobStore = Arc<dyn BlobStore>;
+
+/// Whether a name is a SHA-256 in lower-case hex (a content address).
+pub fn is_sha256(name: &str) -> bool {
+    name.len() == 64 && name.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
 
 /// Opens the store a URL names.
 pub async fn open_store(url: &BlobStoreUrl) -> anyhow::Result<SharedBlobStore> {
     match url {
         BlobStoreUrl::Local(dir) => Ok(Arc::new(LocalBlobStore::open(dir.clone()).await?)),
-        BlobStoreUrl::S3 { bucket, .. } => anyhow::bail!(
-            "CATALOGUE_BLOB_STORE s3://{bucket}/...: S3 blob storage is not yet supported; \
-             use a local directory"
-        ),
+        BlobStoreUrl::S3 { bucket, prefix } => Ok(Arc::new(S3BlobStore::from_env(bucket, prefix)?)),
     }
 }

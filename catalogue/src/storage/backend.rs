@@ -76,8 +76,10 @@ macro_rules! backend_ops {
         }
 
         pub async fn health(pool: &$pool) -> Result<(), ApiError> {
-            sqlx::query("SELECT 1").execute(pool).await?;
-            Ok(())
+            match sqlx::query("SELECT 1").execute(pool).await {
+                Ok(_) => Ok(()),
+                Err(err) => Err(ApiError::Unavailable { what: "database", detail: err.to_string() }),
+            }
         }
 
         async fn insert_descriptor(
@@ -395,14 +397,14 @@ macro_rules! backend_ops {
         }
 
         /// Removes a blob row, and its bytes, when no record uses it any more.
-        async fn collect_blob(tx: &mut Tx, sha256: &str, store: &dyn BlobStore) -> Result<(), ApiError> {
+        async fn collect_blob(tx: &mut Tx, sha256: &str, store: &dyn BlobStore) -> Result<bool, ApiError> {
             let sql = format!("SELECT sha256 FROM blobs WHERE sha256 = $1{}", $lock);
             let locked: Option<String> = sqlx::query_scalar(&sql)
                 .bind(sha256)
                 .fetch_optional(&mut **tx)
                 .await?;
             if locked.is_none() {
-                return Ok(());
+                return Ok(false);
             }
             let users: i64 = sqlx::query_scalar(
                 "SELECT (SELECT count(*) FROM files WHERE sha256 = $1) \
@@ -420,7 +422,79 @@ macro_rules! backend_ops {
                     tracing::warn!(%sha256, %err, "could not remove the bytes of a collected blob");
                 }
             }
-            Ok(())
+            Ok(users == 0)
+        }
+
+        /// Of `shas`, those that have a row in `blobs`.
+        pub async fn known_blobs(
+            pool: &$pool,
+            shas: &[String],
+        ) -> Result<std::collections::HashSet<String>, ApiError> {
+            if shas.is_empty() {
+                return Ok(std::collections::HashSet::new());
+            }
+            let mut select = QueryBuilder::<$db>::new("SELECT sha256 FROM blobs WHERE sha256 IN (");
+            let mut list = select.separated(", ");
+            for sha in shas {
+                list.push_bind(sha.clone());
+            }
+            select.push(")");
+            let rows: Vec<String> = select.build_query_scalar().fetch_all(pool).await?;
+            Ok(rows.into_iter().collect())
+        }
+
+        /// Removes bytes that have no `blobs` row. A placeholder row is held meanwhile, so a
+        /// concurrent upload of the same bytes (which upserts that row) either waits for the
+        /// removal and stores its bytes afresh, or wins and keeps them.
+        pub async fn collect_orphan(
+            pool: &$pool,
+            sha256: &str,
+            store: &dyn BlobStore,
+        ) -> Result<bool, ApiError> {
+            let mut tx = begin(pool).await?;
+            let placeholder: Option<String> = sqlx::query_scalar(
+                "INSERT INTO blobs (sha256, md5, size, created_at) VALUES ($1, '', -1, $2) \
+                 ON CONFLICT (sha256) DO NOTHING RETURNING sha256",
+            )
+            .bind(sha256)
+            .bind(now())
+            .fetch_optional(&mut *tx)
+            .await?;
+            if placeholder.is_none() {
+                return Ok(false); // a row exists: the blob is in use, or being stored
+            }
+            store.remove(sha256).await?;
+            sqlx::query("DELETE FROM blobs WHERE sha256 = $1")
+                .bind(sha256)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(true)
+        }
+
+        /// Collects blob rows older than `cutoff` that no file or package archive references.
+        pub async fn collect_unreferenced(
+            pool: &$pool,
+            cutoff: chrono::DateTime<chrono::Utc>,
+            store: &dyn BlobStore,
+        ) -> Result<u64, ApiError> {
+            let candidates: Vec<String> = sqlx::query_scalar(
+                "SELECT sha256 FROM blobs b WHERE created_at < $1 \
+                 AND NOT EXISTS (SELECT 1 FROM files f WHERE f.sha256 = b.sha256) \
+                 AND NOT EXISTS (SELECT 1 FROM tgo_packages t WHERE t.sha256 = b.sha256)",
+            )
+            .bind(cutoff)
+            .fetch_all(pool)
+            .await?;
+            let mut collected = 0;
+            for sha256 in candidates {
+                let mut tx = begin(pool).await?;
+                if collect_blob(&mut tx, &sha256, store).await? {
+                    collected += 1;
+                }
+                tx.commit().await?;
+            }
+            Ok(collected)
         }
 
         async fn release_blob_locked(

@@ -174,6 +174,32 @@ impl Repository {
         dispatch!(self, release_blob(kind, uuid, store))
     }
 
+    /// Of `shas`, those that have a row in `blobs` (for the sweep).
+    pub async fn known_blobs(
+        &self,
+        shas: &[String],
+    ) -> Result<std::collections::HashSet<String>, ApiError> {
+        dispatch!(self, known_blobs(shas))
+    }
+
+    /// Removes bytes that no `blobs` row describes; false when a row exists.
+    pub async fn collect_orphan(
+        &self,
+        sha256: &str,
+        store: &dyn BlobStore,
+    ) -> Result<bool, ApiError> {
+        dispatch!(self, collect_orphan(sha256, store))
+    }
+
+    /// Collects blob rows older than `cutoff` that no record references.
+    pub async fn collect_unreferenced(
+        &self,
+        cutoff: chrono::DateTime<chrono::Utc>,
+        store: &dyn BlobStore,
+    ) -> Result<u64, ApiError> {
+        dispatch!(self, collect_unreferenced(cutoff, store))
+    }
+
     /// The cascade of catalogue.md §8, in one transaction; `None` when the package is unknown.
     pub async fn delete_package(
         &self,

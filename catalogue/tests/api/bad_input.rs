@@ -2,7 +2,11 @@
 
 use reqwest::StatusCode;
 
-use crate::helpers::{assert_error, descriptor, json, on_both_backends, Backend, TestApp};
+use crate::helpers::{
+    assert_error, descriptor, json, on_both_backends, on_every_store, Backend, TestApp,
+};
+
+on_every_store!(readiness_reports_a_missing_dependency);
 
 on_both_backends!(
     bad_descriptors_store_nothing,
@@ -167,4 +171,20 @@ async fn health_and_docs(backend: Backend) {
     let ui = app.client.get(app.url("/docs/")).send().await.unwrap();
     assert_eq!(ui.status(), StatusCode::OK);
     assert!(ui.text().await.unwrap().contains("swagger"));
+}
+
+/// `/health/ready` checks the blob store and the database: 503 naming the one that is gone.
+async fn readiness_reports_a_missing_dependency(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let ready = app.url("/health/ready");
+    let response = app.client.get(&ready).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(json(response).await["blob_store"], "ok");
+    app.break_blob_store().await;
+    app.assert_unready("blob store").await;
+    if matches!(backend, Backend::Sqlite) {
+        return;
+    }
+    app.drop_postgres_database().await;
+    app.assert_unready("database").await;
 }

@@ -4,23 +4,25 @@ use reqwest::StatusCode;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::helpers::{assert_error, json, on_both_backends, Backend, TestApp};
+use crate::helpers::{assert_error, json, on_every_store, Backend, TestApp};
 
-on_both_backends!(
+on_every_store!(
     file_dedup_and_reference_counting,
     downloads_are_byte_identical_with_ranges,
     tgo_packages_are_new_records_sharing_blobs,
     bad_uploads_store_nothing,
     concurrent_uploads_give_one_record,
+    big_uploads_round_trip,
+    aborted_upload_leaves_nothing_behind,
 );
 
-fn bytes_of(seed: u8, len: usize) -> Vec<u8> {
+pub fn bytes_of(seed: u8, len: usize) -> Vec<u8> {
     (0..len)
         .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
         .collect()
 }
 
-async fn uuid_of(response: reqwest::Response, status: StatusCode) -> String {
+pub async fn uuid_of(response: reqwest::Response, status: StatusCode) -> String {
     assert_eq!(response.status(), status);
     json(response).await["uuid"].as_str().unwrap().to_owned()
 }
@@ -84,7 +86,7 @@ async fn file_dedup_and_reference_counting(backend: Backend) {
         .await,
         b
     );
-    assert_eq!(app.stored_blobs().len(), 2, "content stored once");
+    assert_eq!(app.stored_blobs().await.len(), 2, "content stored once");
 
     let meta = json(app.get(&format!("/files/{c}")).await).await;
     assert_eq!(meta["md5"], format!("{:x}", md5_of(&example)));
@@ -122,7 +124,7 @@ async fn file_dedup_and_reference_counting(backend: Backend) {
     }
     assert_eq!(app.count("/files").await, 0);
     assert!(
-        app.stored_blobs().is_empty(),
+        app.stored_blobs().await.is_empty(),
         "unreferenced blobs are collected"
     );
 }
@@ -214,7 +216,7 @@ async fn tgo_packages_are_new_records_sharing_blobs(backend: Backend) {
     )
     .await;
     assert_ne!(first, second);
-    assert_eq!(app.stored_blobs().len(), 1);
+    assert_eq!(app.stored_blobs().await.len(), 1);
     let download = app
         .client
         .get(app.url(&format!("/tgo-packages/{first}")))
@@ -230,12 +232,12 @@ async fn tgo_packages_are_new_records_sharing_blobs(backend: Backend) {
         "tgo-package removed"
     );
     assert_eq!(
-        app.stored_blobs().len(),
+        app.stored_blobs().await.len(),
         1,
         "still used by the second record"
     );
     app.delete(&format!("/tgo-packages/{second}")).await;
-    assert!(app.stored_blobs().is_empty());
+    assert!(app.stored_blobs().await.is_empty());
 }
 
 async fn bad_uploads_store_nothing(backend: Backend) {
@@ -303,8 +305,8 @@ async fn bad_uploads_store_nothing(backend: Backend) {
     assert_error(streamed, StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large").await;
     assert_eq!(app.count("/files").await, 0);
     assert_eq!(app.count("/tgo-packages").await, 0);
-    assert!(app.stored_blobs().is_empty());
-    assert_eq!(app.staged_files(), 0, "partial uploads are removed");
+    assert!(app.stored_blobs().await.is_empty());
+    assert_eq!(app.staged_files().await, 0, "partial uploads are removed");
 }
 
 async fn concurrent_uploads_give_one_record(backend: Backend) {
@@ -324,5 +326,86 @@ async fn concurrent_uploads_give_one_record(backend: Backend) {
     let list = json(app.get("/files").await).await;
     assert_eq!(list.as_array().unwrap().len(), 1);
     assert_eq!(list[0]["pkg_ref"], 6);
-    assert_eq!(app.stored_blobs().len(), 1);
+    assert_eq!(app.stored_blobs().await.len(), 1);
+}
+
+/// 20 MiB: several parts of a multipart upload on S3; read back whole and across a part
+/// boundary.
+async fn big_uploads_round_trip(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let content = bytes_of(11, 20 * 1024 * 1024 + 123);
+    let id = uuid_of(
+        app.upload("/files", "big.bin", content.clone()).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let whole = app.download(&format!("/files/{id}"), None).await;
+    assert_eq!(
+        whole.headers()["content-length"],
+        content.len().to_string().as_str()
+    );
+    let body = whole.bytes().await.unwrap();
+    assert!(body.as_ref() == content.as_slice(), "byte-identical");
+    let boundary = 8 * 1024 * 1024;
+    let range = format!("bytes={}-{}", boundary - 5, boundary + 4);
+    let part = app.download(&format!("/files/{id}"), Some(&range)).await;
+    assert_eq!(part.status(), StatusCode::PARTIAL_CONTENT);
+    assert_eq!(
+        part.bytes().await.unwrap().as_ref(),
+        &content[boundary - 5..boundary + 5]
+    );
+    assert_eq!(app.staged_files().await, 0);
+}
+
+/// A client that goes away mid-upload (12 of 20 MiB sent) leaves no record, no staged
+/// file and, on S3, no unfinished multipart upload.
+async fn aborted_upload_leaves_nothing_behind(backend: Backend) {
+    use tokio::io::AsyncWriteExt;
+    let app = TestApp::spawn(backend).await;
+    let address = app
+        .base
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let mut socket = tokio::net::TcpStream::connect(&address).await.unwrap();
+    let head = format!(
+        "POST /api/catalogues/v2/files HTTP/1.1\r\nHost: {address}\r\n\
+         Content-Type: application/octet-stream\r\n\
+         Content-Disposition: attachment; filename=cut.bin\r\n\
+         Content-Length: {}\r\n\r\n",
+        20 * 1024 * 1024
+    );
+    socket.write_all(head.as_bytes()).await.unwrap();
+    socket
+        .write_all(&bytes_of(5, 12 * 1024 * 1024))
+        .await
+        .unwrap();
+    socket.flush().await.unwrap();
+    let mut under_way = false;
+    for _ in 0..50 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let begun = match backend {
+            Backend::PostgresS3 => app.unfinished_multipart_uploads().await,
+            _ => app.staged_files().await,
+        };
+        if begun == 1 {
+            under_way = true;
+            break;
+        }
+    }
+    assert!(under_way, "the upload is staging when the client goes away");
+    drop(socket);
+    let mut clean = false;
+    for _ in 0..100 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        if app.staged_files().await == 0 && app.unfinished_multipart_uploads().await == 0 {
+            clean = true;
+            break;
+        }
+    }
+    assert!(clean, "a staged upload or multipart upload was left behind");
+    assert_eq!(app.count("/files").await, 0);
+    assert!(app.stored_blobs().await.is_empty());
 }

@@ -16,6 +16,7 @@ on_both_backends!(
     platform_is_part_of_the_identity,
     concurrent_creates_give_one_record,
     put_stores_a_new_version,
+    osm_vnfd_without_vendor,
 );
 
 /// N2–N10, and the "referenced/removed" delete rule.
@@ -409,4 +410,56 @@ async fn put_stores_a_new_version(backend: Backend) {
     assert_eq!(last[0]["vnfd"]["version"], "2.0");
     let missing = app.put("/vnfs?vendor=v&name=n&version=9").await;
     assert_error(missing, StatusCode::NOT_FOUND, "not-found").await;
+}
+
+/// The mixed example's OSM VNFD names no vendor: the platform stands in for it (the identity
+/// is osm / hackfest1-vnf / 1.0 on platform osm); the body is kept as sent.
+async fn osm_vnfd_without_vendor(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let yaml = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../shared/fixtures/projects/mixed-ns-project/osm_vnfd.yaml"),
+    )
+    .expect("the mixed fixture's OSM VNFD");
+    let post = || {
+        app.client
+            .post(app.url("/vnfs?platform=osm"))
+            .header("Content-Type", "application/x-yaml")
+            .header("Accept", "application/json")
+            .body(yaml.clone())
+            .send()
+    };
+    let created = post().await.unwrap();
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let created = json(created).await;
+    let uuid = created["uuid"].as_str().unwrap().to_owned();
+    assert_eq!(created["platform"], "osm");
+    assert!(created["vnfd"]["vnfd:vnfd-catalog"]["vnfd"][0]["vendor"].is_null());
+    let again = json(post().await.unwrap()).await;
+    assert_eq!(
+        (again["uuid"].as_str(), again["pkg_ref"].as_i64()),
+        (Some(uuid.as_str()), Some(2))
+    );
+    let listed = json(
+        app.get("/vnfs?platform=osm&vendor=osm&name=hackfest1-vnf&version=1.0")
+            .await,
+    )
+    .await;
+    assert_eq!(listed.as_array().map(Vec::len), Some(1), "{listed}");
+    assert_eq!(listed[0]["uuid"], uuid.as_str());
+    // The same body as a 5GTANGO descriptor has no vendor, name or version: refused.
+    let tango = app
+        .client
+        .post(app.url("/vnfs"))
+        .header("Content-Type", "application/x-yaml")
+        .body(yaml.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_error(tango, StatusCode::BAD_REQUEST, "missing-field").await;
+    assert_eq!(app.count("/vnfs").await, 1);
+    assert_eq!(
+        json(app.delete(&format!("/vnfs/{uuid}")).await).await["OK"],
+        "VNFD referenced => 1"
+    );
 }

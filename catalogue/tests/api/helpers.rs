@@ -1,43 +1,70 @@
 //! Spawning the service on either backend, and small request helpers.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use catalogue::Config;
+use catalogue::{
+    blobstore::{open_store, SharedBlobStore},
+    config::BlobStoreUrl,
+    Config,
+};
+use futures_util::TryStreamExt;
 use reqwest::{Client, Response, StatusCode};
 use serde_json::Value;
 use sqlx::{Connection, Executor, PgConnection};
 
-/// Generates `<case>::sqlite` and `<case>::postgres` tests from `async fn <case>(Backend)`.
+/// Generates one `#[tokio::test]` per backend of the bracketed list for each case:
+/// `on_backends!([sqlite => Sqlite, ...] case, ...)` gives `case::sqlite` calling
+/// `case(Backend::Sqlite)`.
+macro_rules! on_backends {
+    ($backends:tt $($case:ident),* $(,)?) => {
+        $( $crate::helpers::on_backends!(@case $backends $case); )*
+    };
+    (@case [$($test:ident => $backend:ident),*] $case:ident) => {
+        mod $case {
+            $(
+                #[tokio::test]
+                async fn $test() {
+                    super::$case($crate::helpers::Backend::$backend).await;
+                }
+            )*
+        }
+    };
+}
+pub(crate) use on_backends;
+
+/// `<case>::sqlite` and `<case>::postgres` from `async fn <case>(Backend)`.
 macro_rules! on_both_backends {
     ($($case:ident),* $(,)?) => {
-        $(
-            mod $case {
-                #[tokio::test]
-                async fn sqlite() {
-                    super::$case($crate::helpers::Backend::Sqlite).await;
-                }
-
-                #[tokio::test]
-                async fn postgres() {
-                    super::$case($crate::helpers::Backend::Postgres).await;
-                }
-            }
-        )*
+        $crate::helpers::on_backends!([sqlite => Sqlite, postgres => Postgres] $($case),*);
     };
 }
 pub(crate) use on_both_backends;
+
+/// As `on_both_backends`, plus `<case>::s3`: PostgreSQL with the S3 blob store (moto).
+macro_rules! on_every_store {
+    ($($case:ident),* $(,)?) => {
+        $crate::helpers::on_backends!(
+            [sqlite => Sqlite, postgres => Postgres, s3 => PostgresS3] $($case),*
+        );
+    };
+}
+pub(crate) use on_every_store;
 
 #[derive(Debug, Clone, Copy)]
 pub enum Backend {
     Sqlite,
     Postgres,
+    /// PostgreSQL records, blobs in a bucket of the moto S3 server.
+    PostgresS3,
 }
 
 pub struct TestApp {
     pub base: String,
     pub alt_base: String,
     pub client: Client,
-    pub blob_dir: PathBuf,
+    /// The store the service uses, opened once more for the tests to look into.
+    pub store: SharedBlobStore,
+    pub store_url: BlobStoreUrl,
     _dir: tempfile::TempDir,
     pg: Option<(String, String)>,
 }
@@ -72,13 +99,22 @@ impl TestApp {
                 format!("sqlite://{}?mode=rwc", dir.path().join("cat.db").display()),
                 None,
             ),
-            Backend::Postgres => {
+            Backend::Postgres | Backend::PostgresS3 => {
                 let (url, admin, name) = fresh_postgres_database().await;
                 (url, Some((admin, name)))
             }
         };
         let mut config = Config::for_testing(url, &blob_dir);
+        if matches!(backend, Backend::PostgresS3) {
+            let bucket = crate::moto::create_bucket().await;
+            config.blob_store = BlobStoreUrl::S3 {
+                bucket,
+                prefix: "blobs/test".to_owned(),
+            };
+        }
         tweak(&mut config);
+        let store_url = config.blob_store.clone();
+        let store = open_store(&store_url).await.expect("open the blob store");
         let app = catalogue::build(config).await.expect("build the service");
         let port = app.port();
         tokio::spawn(app.run_until_stopped());
@@ -86,7 +122,8 @@ impl TestApp {
             base: format!("http://127.0.0.1:{port}/api/catalogues/v2"),
             alt_base: format!("http://127.0.0.1:{port}/catalogues/api/v2"),
             client: Client::new(),
-            blob_dir,
+            store,
+            store_url,
             _dir: dir,
             pg,
         }
@@ -114,6 +151,15 @@ impl TestApp {
             .send()
             .await
             .expect("request")
+    }
+
+    /// A GET without `Accept` (blob bytes rather than metadata), with an optional `Range`.
+    pub async fn download(&self, path: &str, range: Option<&str>) -> Response {
+        let mut request = self.client.get(self.url(path));
+        if let Some(range) = range {
+            request = request.header("Range", range);
+        }
+        request.send().await.expect("request")
     }
 
     pub async fn delete(&self, path: &str) -> Response {
@@ -152,6 +198,44 @@ impl TestApp {
             .expect("request")
     }
 
+    /// Asserts `/health/ready` answers 503 naming `what` (the blob store or the database).
+    pub async fn assert_unready(&self, what: &str) {
+        let response = self.get("/health/ready").await;
+        let body = assert_error(
+            response,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "service-unavailable",
+        )
+        .await;
+        assert!(body["error"].as_str().unwrap().contains(what), "{body}");
+    }
+
+    /// Drops this test's PostgreSQL database under the running service.
+    pub async fn drop_postgres_database(&self) {
+        let (admin, name) = self.pg.clone().expect("a PostgreSQL backend");
+        let mut conn = PgConnection::connect(&admin)
+            .await
+            .expect("admin connection");
+        let sql = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+        conn.execute(sql.as_str()).await.expect("drop the database");
+    }
+
+    /// Makes the blob store unusable: the directory removed, or the (empty) bucket deleted.
+    pub async fn break_blob_store(&self) {
+        match &self.store_url {
+            BlobStoreUrl::Local(dir) => std::fs::remove_dir_all(dir).expect("remove blob dir"),
+            BlobStoreUrl::S3 { bucket, .. } => {
+                let response = self
+                    .client
+                    .delete(format!("{}/{bucket}", crate::moto::endpoint()))
+                    .send()
+                    .await
+                    .expect("moto_server answers");
+                assert!(response.status().is_success(), "{response:?}");
+            }
+        }
+    }
+
     /// The number of records a list reports in `Record-Count`.
     pub async fn count(&self, collection: &str) -> u64 {
         let response = self.get(collection).await;
@@ -163,24 +247,43 @@ impl TestApp {
             .unwrap()
     }
 
-    /// The blobs in the store (staging area excluded).
-    pub fn stored_blobs(&self) -> Vec<PathBuf> {
-        let mut found = Vec::new();
-        for shard in std::fs::read_dir(&self.blob_dir).unwrap().flatten() {
-            if shard.file_name() == "tmp" {
-                continue;
-            }
-            for blob in std::fs::read_dir(shard.path()).unwrap().flatten() {
-                found.push(blob.path());
-            }
-        }
-        found
+    /// The SHA-256 of every blob in the store (staging area excluded).
+    pub async fn stored_blobs(&self) -> Vec<String> {
+        let entries: Vec<_> = self
+            .store
+            .list()
+            .try_collect()
+            .await
+            .expect("list the store");
+        entries.into_iter().map(|e| e.key).collect()
     }
 
-    pub fn staged_files(&self) -> usize {
-        std::fs::read_dir(self.blob_dir.join("tmp"))
-            .unwrap()
-            .count()
+    /// Multipart uploads begun and neither completed nor aborted (0 for a local store).
+    pub async fn unfinished_multipart_uploads(&self) -> usize {
+        let BlobStoreUrl::S3 { bucket, .. } = &self.store_url else {
+            return 0;
+        };
+        let listing = self
+            .client
+            .get(format!("{}/{bucket}?uploads", crate::moto::endpoint()))
+            .send()
+            .await
+            .expect("moto_server answers")
+            .text()
+            .await
+            .expect("a listing");
+        listing.matches("<Upload>").count()
+    }
+
+    /// The number of staged uploads (finished or not).
+    pub async fn staged_files(&self) -> usize {
+        let entries: Vec<_> = self
+            .store
+            .list_staged()
+            .try_collect()
+            .await
+            .expect("list the staging area");
+        entries.len()
     }
 }
 

@@ -5,9 +5,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
 
 mod helpers;
+mod moto;
 
 mod bad_input;
 mod blobs;
 mod descriptors;
 mod packages;
 mod queries;
+mod sweep;

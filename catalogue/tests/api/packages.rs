@@ -152,7 +152,7 @@ async fn cascade_delete_keeps_what_another_package_uses(backend: Backend) {
     ] {
         assert_eq!(app.count(collection).await, 0, "{collection}");
     }
-    assert!(app.stored_blobs().is_empty(), "every blob collected");
+    assert!(app.stored_blobs().await.is_empty(), "every blob collected");
     let again = app.delete(&format!("/packages/{p1}")).await;
     assert_error(again, StatusCode::NOT_FOUND, "not-found").await;
 }
