@@ -22,6 +22,8 @@ pub struct Config {
     pub catalogue_url: String,
     /// `GATEKEEPER_SUBSCRIBERS`: comma-separated URLs that get every success event.
     pub subscribers: Vec<String>,
+    /// `GATEKEEPER_RECOMMENDER_URL`: on success it gets an empty POST to `<url>/<package_id>`.
+    pub recommender_url: Option<String>,
     /// `GATEKEEPER_PROCESS_TIMEOUT`, default `10m` (`ms`, `s`, `m`, `h` suffixes; bare = seconds).
     pub process_timeout: Duration,
     /// `GATEKEEPER_SWEEP_INTERVAL`, default `5s`: how often timed-out processes are looked for.
@@ -67,6 +69,7 @@ impl Default for Config {
             packager_url: "http://127.0.0.1:5099/api/v1/packages".to_owned(),
             catalogue_url: "http://127.0.0.1:4011/api/catalogues/v2".to_owned(),
             subscribers: Vec::new(),
+            recommender_url: None,
             process_timeout: Duration::from_secs(600),
             sweep_interval: Duration::from_secs(5),
             outbox_poll_interval: Duration::from_millis(500),
@@ -98,6 +101,7 @@ impl Config {
             packager_url: text("PACKAGER_URL").unwrap_or(d.packager_url),
             catalogue_url: text("CATALOGUE_URL").unwrap_or(d.catalogue_url),
             subscribers: list("GATEKEEPER_SUBSCRIBERS"),
+            recommender_url: text("GATEKEEPER_RECOMMENDER_URL"),
             process_timeout: duration("GATEKEEPER_PROCESS_TIMEOUT", d.process_timeout)?,
             sweep_interval: duration("GATEKEEPER_SWEEP_INTERVAL", d.sweep_interval)?,
             outbox_poll_interval: duration(
@@ -126,6 +130,14 @@ impl Config {
             workers: number("GATEKEEPER_WORKERS", d.workers)?,
             db_max_connections: number("GATEKEEPER_DB_MAX_CONNECTIONS", d.db_max_connections)?,
         })
+    }
+
+    /// Who is told about successes besides the caller.
+    pub fn notify(&self) -> crate::db::processes::Notify {
+        crate::db::processes::Notify {
+            subscribers: self.subscribers.clone(),
+            recommender: self.recommender_url.clone(),
+        }
     }
 
     /// Loopback on a random port, fast background loops and short back-offs, for tests.

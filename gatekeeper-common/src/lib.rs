@@ -9,6 +9,7 @@ pub mod callback_url;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod headers;
 mod json_errors;
 pub mod routes;
 pub mod startup;

@@ -12,12 +12,12 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::auth::JwtAuth;
 use crate::config::Config;
 use crate::db::Db;
-use crate::json_errors;
 use crate::routes::{descriptors, downloads, health, on_change, packages, status, upload};
 use crate::state::{AppState, Settings};
 use crate::upstream::catalogue::Catalogue;
 use crate::workers::{outbox::OutboxWorker, sweeper::TimeoutSweeper};
 use crate::API_PREFIX;
+use crate::{headers, json_errors};
 
 #[derive(OpenApi)]
 #[openapi(info(
@@ -105,7 +105,7 @@ fn settings(config: &Config, port: u16) -> Settings {
         ),
         public_url,
         packager_url: config.packager_url.clone(),
-        subscribers: config.subscribers.clone(),
+        notify: config.notify(),
         process_timeout: config.process_timeout,
         max_upload_bytes: config.max_upload_bytes,
         default_page_size: config.default_page_size,
@@ -137,7 +137,7 @@ fn spawn_workers(
         db: db.clone(),
         interval: config.sweep_interval,
         process_timeout: config.process_timeout,
-        subscribers: config.subscribers.clone(),
+        notify: config.notify(),
     };
     vec![
         tokio::spawn(outbox.run(shutdown.subscribe())),
@@ -197,6 +197,7 @@ fn app(
     App::new()
         .wrap(json_errors::middleware())
         .wrap(tracing_actix_web::TracingLogger::default())
+        .wrap(actix_web::middleware::from_fn(headers::common))
         .app_data(state)
         .app_data(json_config)
         .app_data(query_config)

@@ -5,6 +5,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use crate::auth::JwtAuth;
+use crate::db::processes::Notify;
 use crate::db::Db;
 use crate::upstream::catalogue::Catalogue;
 
@@ -15,7 +16,8 @@ pub struct Settings {
     /// The on-change URL handed to the packager.
     pub callback_url: String,
     pub packager_url: String,
-    pub subscribers: Vec<String>,
+    /// Subscribers and the recommender, told about successes.
+    pub notify: Notify,
     pub process_timeout: Duration,
     pub max_upload_bytes: u64,
     pub default_page_size: u32,

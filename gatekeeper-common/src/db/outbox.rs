@@ -30,6 +30,7 @@ pub struct DeliveryView {
     pub last_error: Option<String>,
 }
 
+/// Enqueues the event as JSON for `target`.
 pub async fn enqueue(
     tx: &mut Transaction<'_, Any>,
     process: ProcessId,
@@ -39,6 +40,17 @@ pub async fn enqueue(
 ) -> Result<(), sqlx::Error> {
     let payload = serde_json::to_string(event)
         .map_err(|e| sqlx::Error::Protocol(format!("encoding the event: {e}")))?;
+    enqueue_payload(tx, process, target, kind, payload).await
+}
+
+/// Enqueues a delivery of `payload` (possibly empty) for `target`.
+pub async fn enqueue_payload(
+    tx: &mut Transaction<'_, Any>,
+    process: ProcessId,
+    target: &str,
+    kind: &str,
+    payload: String,
+) -> Result<(), sqlx::Error> {
     let now = now_ms();
     sqlx::query(
         "INSERT INTO deliveries (id, process_id, target_url, kind, payload, state, attempts, \

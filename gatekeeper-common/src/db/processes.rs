@@ -30,6 +30,24 @@ pub struct NewProcess {
     pub deadline_ms: i64,
 }
 
+/// Who hears about a finished process besides the caller's `callback_url`.
+#[derive(Debug, Clone, Default)]
+pub struct Notify {
+    /// `GATEKEEPER_SUBSCRIBERS`: each gets the event JSON on success (the planner).
+    pub subscribers: Vec<String>,
+    /// `GATEKEEPER_RECOMMENDER_URL`: gets an empty POST to `<url>/<package_id>` on success.
+    pub recommender: Option<String>,
+}
+
+impl Notify {
+    /// The recommender's target for a stored package, if one is configured.
+    pub fn recommender_target(&self, package_id: Option<&str>) -> Option<String> {
+        let base = self.recommender.as_deref()?;
+        let id = package_id.filter(|id| !id.is_empty())?;
+        Some(format!("{}/{id}", base.trim_end_matches('/')))
+    }
+}
+
 /// The result of trying to finish a process.
 #[derive(Debug)]
 pub enum Finished {
@@ -122,12 +140,13 @@ pub async fn set_callback_url(db: &Db, id: ProcessId, url: &str) -> Result<(), s
 }
 
 /// Moves a running process to the event's outcome, storing the event and enqueueing the
-/// caller's callback (always) and the subscribers (on success), all in one transaction.
+/// caller's callback (always), the subscribers and the recommender (on success), all in one
+/// transaction.
 pub async fn finish(
     db: &Db,
     id: ProcessId,
     make_event: impl FnOnce(&ProcessRecord) -> OnChangeEvent,
-    subscribers: &[String],
+    notify: &Notify,
 ) -> Result<Finished, sqlx::Error> {
     let Some(current) = find(db, id).await? else {
         return Ok(Finished::Unknown);
@@ -163,9 +182,13 @@ pub async fn finish(
         callbacks.push(url.clone());
     }
     if event.package_process_status == ProcessOutcome::Success {
-        for url in subscribers {
+        for url in &notify.subscribers {
             outbox::enqueue(&mut tx, id, url, "subscriber", &event).await?;
             callbacks.push(url.clone());
+        }
+        if let Some(url) = notify.recommender_target(event.package_id.as_deref()) {
+            outbox::enqueue_payload(&mut tx, id, &url, "recommender", String::new()).await?;
+            callbacks.push(url);
         }
     }
     tx.commit().await?;

@@ -6,7 +6,7 @@ use serde_json::Value;
 use shared_models::ErrorBody;
 use uuid::Uuid;
 
-use super::parse_uuid;
+use super::{members, parse_uuid};
 use crate::error::ApiError;
 use crate::state::State;
 use crate::upstream::{error_from, proxy};
@@ -71,17 +71,26 @@ pub async fn package_content_file(
                 format!("No file {file_uuid} in package UUID '{uuid}'"),
             )
         })?;
-    let file_name = text(entry, "source")
+    let source = text(entry, "source");
+    let file_name = source
+        .as_deref()
         .and_then(|s| s.rsplit('/').next().map(str::to_owned))
         .unwrap_or_else(|| file_uuid.to_string());
-    download(
+    let stored = download(
         &req,
         &state,
         &format!("files/{file_uuid}"),
         &file_name,
         uuid,
     )
-    .await
+    .await;
+    // Descriptors are catalogue records, not files: their bytes come from the archive.
+    match (stored, source, text(&pd, "package_file_uuid")) {
+        (Err(ApiError::NotFound { .. }), Some(source), Some(tgo)) => {
+            members::from_archive(&state, &tgo, &source, &file_name).await
+        }
+        (stored, _, _) => stored,
+    }
 }
 
 async fn package_descriptor(state: &State, uuid: Uuid) -> Result<Value, ApiError> {

@@ -3,6 +3,7 @@
 pub mod descriptors;
 pub mod downloads;
 pub mod health;
+pub mod members;
 pub mod on_change;
 pub mod packages;
 pub mod status;

@@ -3,7 +3,7 @@
 use actix_web::{post, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use shared_models::{ErrorBody, OnChangeEvent, ProcessId};
+use shared_models::{ErrorBody, OnChangeEvent, ProcessId, ProcessOutcome, ProcessState};
 use utoipa::ToSchema;
 
 use crate::db::outbox::{self, DeliveryView};
@@ -50,13 +50,14 @@ pub async fn on_change(body: web::Bytes, state: State) -> Result<HttpResponse, A
         &state.db,
         id,
         |record| rewrite(event.clone(), record, settings),
-        &settings.subscribers,
+        &settings.notify,
     )
     .await?;
     let (record, already_finished) = match finished {
         Finished::Now { record, .. } => (record, false),
         Finished::Already(record) => {
             tracing::warn!(process = %id, "a callback for a finished process was ignored");
+            undo_late_success(&state, &record, &event).await;
             (record, true)
         }
         Finished::Unknown => {
@@ -75,6 +76,42 @@ pub async fn on_change(body: web::Bytes, state: State) -> Result<HttpResponse, A
         created_at: record.created_at,
         updated_at: record.updated_at,
     }))
+}
+
+/// A process already failed (timed out) whose packager stored the package after all: remove
+/// that package so the failure leaves nothing behind in the catalogue (decision 5).
+async fn undo_late_success(state: &State, record: &ProcessRecord, event: &OnChangeEvent) {
+    let stored_late = record.state == ProcessState::Failed
+        && event.package_process_status == ProcessOutcome::Success;
+    let Some(package) = event.package_id.as_deref().filter(|_| stored_late) else {
+        return;
+    };
+    let Ok(package) = uuid::Uuid::parse_str(package) else {
+        return;
+    };
+    // Only a package stored after this upload began can be its late result.
+    let path = format!("packages/{package}");
+    let created = match state.catalogue.get_json(&path).await {
+        Ok(Some(found)) => found
+            .get("created_at")
+            .and_then(serde_json::Value::as_str)
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok()),
+        _ => None,
+    };
+    if created.is_none_or(|at| at < record.created_at) {
+        return;
+    }
+    match state.catalogue.delete(&path).await {
+        Ok(res) if res.status().is_success() || res.status() == reqwest::StatusCode::NOT_FOUND => {
+            tracing::warn!(process = %record.id, %package, "removed a package stored after its process had failed");
+        }
+        Ok(res) => {
+            tracing::error!(process = %record.id, %package, status = %res.status(), "could not remove a package stored after its process had failed");
+        }
+        Err(e) => {
+            tracing::error!(process = %record.id, %package, error = %e, "could not remove a package stored after its process had failed");
+        }
+    }
 }
 
 /// The event as the gatekeeper stores and sends it: its own `package_location`, the upload

@@ -114,16 +114,10 @@ pub async fn remove(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// CORS pre-flight answer shared by the collections.
+/// The answer to `OPTIONS` on a collection: empty; the CORS headers are added to every
+/// response by [`crate::headers::common`].
 pub fn preflight() -> HttpResponse {
-    HttpResponse::Ok()
-        .insert_header(("Access-Control-Allow-Origin", "*"))
-        .insert_header(("Access-Control-Allow-Methods", "GET,POST,DELETE,OPTIONS"))
-        .insert_header((
-            "Access-Control-Allow-Headers",
-            "Content-Type, Access-Control-Allow-Headers, Authorization, X-Requested-With",
-        ))
-        .finish()
+    HttpResponse::Ok().finish()
 }
 
 /// CORS pre-flight.

@@ -6,14 +6,14 @@ use std::time::Duration;
 use shared_models::{NapdRecord, OnChangeEvent, ProcessId, ProcessOutcome, EVENT_NAME};
 use tokio::sync::watch;
 
-use crate::db::processes::{self, Finished, ProcessRecord};
+use crate::db::processes::{self, Finished, Notify, ProcessRecord};
 use crate::db::Db;
 
 pub struct TimeoutSweeper {
     pub db: Db,
     pub interval: Duration,
     pub process_timeout: Duration,
-    pub subscribers: Vec<String>,
+    pub notify: Notify,
 }
 
 impl TimeoutSweeper {
@@ -37,7 +37,7 @@ impl TimeoutSweeper {
                 &self.db,
                 id,
                 |record| timeout_event(id, record, self.process_timeout),
-                &self.subscribers,
+                &self.notify,
             )
             .await?;
             if matches!(outcome, Finished::Now { .. }) {

@@ -1,8 +1,10 @@
 use serde_json::{json, Value};
 
+use std::time::Duration;
+
 use crate::both_backends;
-use crate::helpers::fake_packager::Mode;
-use crate::helpers::{with_packager, Backend, TestApp, TestDb};
+use crate::helpers::packages::sample;
+use crate::helpers::{Backend, CallbackMock, Platform, TestApp, TestDb};
 
 const SECRET: &str = "test-secret";
 
@@ -13,16 +15,20 @@ fn bearer(claims: Value) -> String {
     )
 }
 
+/// Decision 13 and AC-20.
 async fn writes_need_a_valid_token_and_record_its_username(backend: Backend) {
     let db = TestDb::new(backend).await;
-    let (packager, mut cfg) = with_packager(&db, Mode::Accept).await;
+    let platform = Platform::start(backend).await;
+    let mock = CallbackMock::spawn().await;
+    let mut cfg = platform.config(&db);
+    cfg.recommender_url = Some(mock.callback_url("recommender"));
     cfg.jwt_secret = Some(SECRET.to_owned());
     cfg.jwt_roles = vec!["developer".to_owned()];
     let app = TestApp::spawn(cfg).await;
     let form = || {
         reqwest::multipart::Form::new().part(
             "package",
-            reqwest::multipart::Part::bytes(b"PK".to_vec()).file_name("a.tgo"),
+            reqwest::multipart::Part::bytes(sample("authz")).file_name("a.tgo"),
         )
     };
     let future = chrono::Utc::now().timestamp() + 600;
@@ -73,9 +79,26 @@ async fn writes_need_a_valid_token_and_record_its_username(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
-    let received = packager.received();
-    assert_eq!(received.len(), 1, "only the authorised upload is forwarded");
-    assert_eq!(received[0].fields["username"], "dave");
+    let id = res.json::<Value>().await.unwrap()["package_process_uuid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        platform.packager_processes().await.len(),
+        1,
+        "only the authorised upload is forwarded"
+    );
+    let done = app.wait_finished(&id, Duration::from_secs(20)).await;
+    assert_eq!(done["package_process_status"], "success", "{done}");
+    let package = done["package_id"].as_str().unwrap();
+    let (_, record) = app.get_json(&format!("/packages/{package}")).await;
+    assert_eq!(record["username"], "dave", "{record}");
+    mock.wait_for(
+        &format!("recommender/{package}"),
+        1,
+        Duration::from_secs(10),
+    )
+    .await;
 
     let res = app
         .client
@@ -84,6 +107,17 @@ async fn writes_need_a_valid_token_and_record_its_username(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(res.status(), 401);
+    let res = app
+        .client
+        .delete(app.url(&format!("/packages/{package}")))
+        .header(
+            "Authorization",
+            bearer(json!({"username": "dave", "role": "developer", "exp": future})),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
     // Reads stay open.
     let (status, _) = app
         .get_json(&format!("/packages/status/{}", uuid::Uuid::new_v4()))

@@ -2,15 +2,20 @@
 //!
 //! Test bodies are plain async fns run by `both_backends!`, so clippy does not see them as
 //! tests: allow what tests may do.
-#![allow(clippy::unwrap_used, clippy::needless_pass_by_value)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::needless_pass_by_value,
+    clippy::large_futures
+)]
 
 mod helpers;
 
 mod auth;
-mod catalogue_reads;
 mod on_change;
 mod outbox;
 mod reads;
+mod replicas;
 mod restart;
 mod service_shape;
 mod status;

@@ -1,27 +1,33 @@
+//! The persisted outbox: retries with one delivery id, and a spent retry budget.
+
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use crate::both_backends;
-use crate::helpers::fake_packager::Mode;
-use crate::helpers::{event, with_packager, Backend, CallbackMock, TestApp, TestDb};
+use crate::helpers::packages::sample;
+use crate::helpers::{event, stack, Backend, CallbackMock, Platform, TestApp, TestDb};
 
 async fn a_receiver_failing_three_times_gets_the_event_once(backend: Backend) {
-    let db = TestDb::new(backend).await;
+    let (_db, _platform, app) = stack(backend).await;
     let mock = CallbackMock::spawn().await;
-    let (_packager, cfg) = with_packager(&db, Mode::Accept).await;
-    let app = TestApp::spawn(cfg).await;
     mock.fail_next(3).await;
-    let id = app
-        .upload_ok(&[("callback_url", &mock.callback_url("flaky"))])
+    let (id, done) = app
+        .onboard(
+            "f.tgo",
+            sample("flaky"),
+            &[("callback_url", &mock.callback_url("flaky"))],
+        )
         .await;
-    app.post_event(&event(&id, true)).await;
 
     let accepted = mock.wait_for("flaky", 1, Duration::from_secs(10)).await;
     assert_eq!(accepted.len(), 1);
+    assert_eq!(accepted[0]["body"], done);
+    tokio::time::sleep(Duration::from_millis(300)).await;
     let attempts = mock.attempts("flaky").await;
     assert_eq!(attempts.len(), 4, "three failures and one success");
     let mut per_delivery: BTreeMap<String, Vec<u64>> = BTreeMap::new();
     for a in &attempts {
+        assert_eq!(a["body"]["package_process_uuid"], id.as_str());
         per_delivery
             .entry(a["delivery_id"].as_str().unwrap().to_owned())
             .or_default()
@@ -33,7 +39,7 @@ async fn a_receiver_failing_three_times_gets_the_event_once(backend: Backend) {
         "every retry carries the same delivery id"
     );
     let statuses = per_delivery.values().next().unwrap();
-    assert_eq!(statuses, &[500, 500, 500, 200]);
+    assert_eq!(statuses, &[500, 500, 500, 200], "accepted exactly once");
     let numbers: Vec<&str> = attempts
         .iter()
         .map(|a| a["headers"]["x-delivery-attempt"].as_str().unwrap())
@@ -43,22 +49,28 @@ async fn a_receiver_failing_three_times_gets_the_event_once(backend: Backend) {
 
 async fn a_spent_budget_abandons_the_delivery(backend: Backend) {
     let db = TestDb::new(backend).await;
+    let platform = Platform::start(backend).await;
     let mock = CallbackMock::spawn().await;
-    let (_packager, mut cfg) = with_packager(&db, Mode::Accept).await;
+    let mut cfg = platform.config(&db);
     cfg.callback_max_attempts = 2;
     let app = TestApp::spawn(cfg).await;
     mock.fail_for(60_000).await;
-    let id = app
-        .upload_ok(&[("callback_url", &mock.callback_url("down"))])
+    let (id, _) = app
+        .onboard(
+            "d.tgo",
+            sample("down"),
+            &[("callback_url", &mock.callback_url("down"))],
+        )
         .await;
-    app.post_event(&event(&id, true)).await;
 
+    // A repeated on-change answers the process record with its deliveries' state.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     loop {
         let (_, answer) = app.post_event(&event(&id, true)).await;
         let state = answer["callbacks"][0]["state"].as_str().unwrap().to_owned();
         if state == "abandoned" {
             assert_eq!(answer["callbacks"][0]["attempts"], 2);
+            assert!(answer["callbacks"][0]["last_error"].is_string());
             break;
         }
         assert!(tokio::time::Instant::now() < deadline, "still {state}");

@@ -1,7 +1,8 @@
 use serde_json::Value;
 
 use crate::both_backends;
-use crate::helpers::{config, Backend, TestApp, TestDb};
+use crate::helpers::packages::sample;
+use crate::helpers::{config, stack, Backend, TestApp, TestDb};
 
 async fn pings_root_health_and_openapi(backend: Backend) {
     let db = TestDb::new(backend).await;
@@ -101,7 +102,87 @@ async fn options_answers_cors_headers(backend: Backend) {
     }
 }
 
+/// AC-01 (every response carries `X-Timing`) and CORS on every response, errors included.
+async fn every_response_carries_timing_and_cors(backend: Backend) {
+    let (_db, _platform, app) = stack(backend).await;
+    let package = app.onboard_ok("h.tgo", sample("headers")).await;
+    let origin = "http://ui.example";
+    let requests = [
+        app.client.get(app.url("")),
+        app.client.get(app.url("/pings")),
+        app.client.get(app.url("/packages")),
+        app.client.get(app.url(&format!("/packages/{package}"))),
+        app.client
+            .get(app.url(&format!("/packages/{package}/package-file"))),
+        app.client
+            .get(app.url(&format!("/packages/{}", uuid::Uuid::new_v4()))),
+        app.client.get(app.url("/packages/status/nope")),
+        app.client.get(app.url("/nowhere")),
+        app.client.put(app.url("/packages")),
+        app.client.post(app.url("/packages")).body("x"),
+        app.client.get(format!("{}/health/ready", app.base)),
+    ];
+    for (i, request) in requests.into_iter().enumerate() {
+        let with_origin = i % 2 == 0;
+        let request = if with_origin {
+            request.header("Origin", origin)
+        } else {
+            request
+        };
+        let res = request.send().await.unwrap();
+        let what = format!("request {i} ({})", res.url());
+        let timing = res.headers()["x-timing"].to_str().unwrap();
+        let seconds: f64 = timing
+            .parse()
+            .unwrap_or_else(|_| panic!("{what}: {timing}"));
+        assert!((0.0..60.0).contains(&seconds), "{what}: {timing}");
+        let allowed = res.headers()["access-control-allow-origin"]
+            .to_str()
+            .unwrap();
+        if with_origin {
+            assert_eq!(allowed, origin, "{what}");
+            assert_eq!(res.headers()["access-control-allow-credentials"], "true");
+        } else {
+            assert_eq!(allowed, "*", "{what}");
+        }
+        let exposed = res.headers()["access-control-expose-headers"]
+            .to_str()
+            .unwrap();
+        assert!(
+            exposed.contains("X-Timing") && exposed.contains("Record-Count"),
+            "{what}"
+        );
+    }
+
+    // A browser's pre-flight, on any path.
+    let res = app
+        .client
+        .request(
+            reqwest::Method::OPTIONS,
+            app.url(&format!("/packages/{package}")),
+        )
+        .header("Origin", origin)
+        .header("Access-Control-Request-Method", "DELETE")
+        .header("Access-Control-Request-Headers", "authorization")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["access-control-allow-origin"], origin);
+    let methods = res.headers()["access-control-allow-methods"]
+        .to_str()
+        .unwrap();
+    assert!(methods.contains("DELETE"), "{methods}");
+    let headers = res.headers()["access-control-allow-headers"]
+        .to_str()
+        .unwrap();
+    assert!(headers.contains("Authorization"), "{headers}");
+    assert!(res.headers().contains_key("access-control-max-age"));
+    assert!(res.headers().contains_key("x-timing"));
+}
+
 both_backends!(
+    every_response_carries_timing_and_cors,
     pings_root_health_and_openapi,
     unknown_routes_and_methods_are_json,
     options_answers_cors_headers

@@ -1,23 +1,24 @@
+//! `POST /packages` against the real packager (AC-05 and the forwarding contract).
+
+use std::time::Duration;
+
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 use crate::both_backends;
-use crate::helpers::fake_packager::Mode;
-use crate::helpers::{config, with_packager, Backend, FakePackager, TestApp, TestDb};
+use crate::helpers::packages::{sample, vnf_missing};
+use crate::helpers::{config, stack, Backend, Platform, TestApp, TestDb};
 
-async fn forwards_the_stream_and_fields_with_its_own_process_id(backend: Backend) {
-    let db = TestDb::new(backend).await;
-    let (packager, cfg) = with_packager(&db, Mode::Accept).await;
-    let app = TestApp::spawn(cfg).await;
-    let bytes: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+async fn forwards_the_stream_the_user_and_the_fields(backend: Backend) {
+    let (_db, platform, app) = stack(backend).await;
+    let bytes = sample("fwd");
     let res = app
         .client
-        .post(app.url("/packages?skip_validation=true"))
+        .post(app.url("/packages?skip_store=false"))
         .header("X-User-Name", "bob")
         .multipart(
             reqwest::multipart::Form::new()
                 .text("layer", "x")
-                .text("validation_level", "s")
+                .text("validation_level", "t")
                 .part(
                     "package",
                     reqwest::multipart::Part::bytes(bytes.clone()).file_name("my.tgo"),
@@ -31,28 +32,67 @@ async fn forwards_the_stream_and_fields_with_its_own_process_id(backend: Backend
     assert_eq!(accepted["status"], "running");
     assert_eq!(accepted["error_msg"], Value::Null);
     let id = accepted["package_process_uuid"].as_str().unwrap();
+    // The packager kept the gatekeeper's process id.
+    let known: Vec<String> = platform
+        .packager_processes()
+        .await
+        .iter()
+        .map(|p| p["package_process_uuid"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(known.contains(&id.to_owned()), "{known:?}");
 
-    let got = packager.received();
-    assert_eq!(got.len(), 1);
-    let got = &got[0];
-    assert_eq!(got.fields["package_process_uuid"], id);
-    assert_eq!(
-        got.fields["callback_url"],
-        format!("{}/api/v3/packages/on-change", app.base)
-    );
-    assert_eq!(got.fields["username"], "bob");
-    assert_eq!(got.fields["layer"], "x");
-    assert_eq!(got.fields["validation_level"], "s");
-    assert_eq!(got.fields["skip_validation"], "true");
-    assert_eq!(got.fields["skip_store"], "false");
-    assert_eq!(got.file_name.as_deref(), Some("my.tgo"));
-    assert_eq!(got.len, bytes.len());
-    assert_eq!(got.sha256, hex::encode(Sha256::digest(&bytes)));
+    let done = app.wait_finished(id, Duration::from_secs(20)).await;
+    assert_eq!(done["package_process_status"], "success", "{done}");
+    let package = done["package_id"].as_str().unwrap();
+    let (_, record) = app.get_json(&format!("/packages/{package}")).await;
+    assert_eq!(record["username"], "bob", "{record}");
+    assert_eq!(record["pd"]["package_file_name"], "my.tgo");
+    let res = app.get(&format!("/packages/{package}/package-file")).await;
+    assert_eq!(res.bytes().await.unwrap().as_ref(), bytes.as_slice());
+}
+
+async fn validation_and_store_fields_reach_the_packager(backend: Backend) {
+    let (_db, platform, app) = stack(backend).await;
+    let (_, strict) = app.onboard("a.tgo", vnf_missing("lax"), &[]).await;
+    assert_eq!(strict["package_process_status"], "failed");
+    assert_eq!(strict["package_metadata"]["error_code"], "topology-invalid");
+    let (_, lax) = app
+        .onboard("a.tgo", vnf_missing("lax"), &[("validation_level", "s")])
+        .await;
+    assert_eq!(lax["package_process_status"], "success", "{lax}");
+
+    let id = app
+        .client
+        .post(app.url("/packages?skip_store=true"))
+        .multipart(reqwest::multipart::Form::new().part(
+            "package",
+            reqwest::multipart::Part::bytes(sample("dry")).file_name("dry.tgo"),
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap()["package_process_uuid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let dry = app.wait_finished(&id, Duration::from_secs(20)).await;
+    assert_eq!(dry["package_process_status"], "success");
+    assert_eq!(dry["package_id"], Value::Null);
+    let names: Vec<Value> = platform
+        .catalogue_list("packages")
+        .await
+        .iter()
+        .map(|p| p["pd"]["name"].clone())
+        .collect();
+    assert_eq!(names, ["lax"], "skip_store stored nothing");
 }
 
 async fn request_errors_are_json(backend: Backend) {
     let db = TestDb::new(backend).await;
-    let (packager, mut cfg) = with_packager(&db, Mode::Accept).await;
+    let platform = Platform::start(backend).await;
+    let mut cfg = platform.config(&db);
     cfg.max_upload_bytes = 1000;
     let app = TestApp::spawn(cfg).await;
 
@@ -108,56 +148,77 @@ async fn request_errors_are_json(backend: Backend) {
         res.json::<Value>().await.unwrap()["code"],
         "payload-too-large"
     );
-    // The stream to the packager is aborted part-way: it never gets the whole package, and
-    // the gatekeeper keeps no process for it.
-    for got in packager.received() {
-        assert!(
-            got.len < 5000,
-            "the packager got a complete oversized upload"
-        );
-        if let Some(id) = got.fields.get("package_process_uuid") {
-            assert_eq!(app.get_json(&format!("/packages/status/{id}")).await.0, 404);
-        }
-    }
+    // The stream to the packager was aborted: it started no process, and the gatekeeper
+    // kept none either.
+    assert!(platform.packager_processes().await.is_empty());
+    assert_eq!(db.count("processes").await, 0);
 }
 
 async fn unreachable_packager_gives_503_and_keeps_no_process(backend: Backend) {
     let db = TestDb::new(backend).await;
     let app = TestApp::spawn(config(&db)).await;
-    let res = app.upload("p.tgo", b"PK".to_vec(), &[]).await;
+    let res = app.upload("p.tgo", sample("down"), &[]).await;
     assert_eq!(res.status(), 503);
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["code"], "packager-unavailable");
     assert!(body["error"].is_string());
+    assert_eq!(db.count("processes").await, 0);
 }
 
 async fn packager_rejections_are_passed_through(backend: Backend) {
+    let (db, platform, app) = stack(backend).await;
+    let res = app
+        .upload("p.tgo", sample("rej"), &[("skip_store", "maybe")])
+        .await;
+    assert_eq!(res.status(), 400);
+    let body: Value = res.json().await.unwrap();
+    assert!(
+        body["error"].as_str().unwrap().contains("skip_store"),
+        "{body}"
+    );
+    assert!(body["code"].is_string());
+    assert_eq!(db.count("processes").await, 0, "no process is kept");
+    assert!(platform.packager_processes().await.is_empty());
+}
+
+async fn a_full_packager_queue_gives_503_with_retry_after(backend: Backend) {
     let db = TestDb::new(backend).await;
-    let packager = FakePackager::spawn(Mode::Reject {
-        status: 409,
-        code: "process-exists",
+    let platform = Platform::start_gated(backend, |p| {
+        p.workers = 1;
+        p.queue_capacity = 1;
     })
     .await;
-    let mut cfg = config(&db);
-    cfg.packager_url = packager.url.clone();
-    let app = TestApp::spawn(cfg).await;
-    let res = app.upload("p.tgo", b"PK".to_vec(), &[]).await;
-    assert_eq!(res.status(), 409);
-    assert_eq!(res.json::<Value>().await.unwrap()["code"], "process-exists");
-    let id = packager.received()[0].fields["package_process_uuid"].clone();
-    let (status, _) = app.get_json(&format!("/packages/status/{id}")).await;
-    assert_eq!(status, 404, "a rejected upload leaves no process behind");
+    let app = TestApp::spawn(platform.config(&db)).await;
+    app.upload_ok("a.tgo", sample("qa"), &[]).await;
+    // The one worker is now stuck talking to the catalogue; the next upload waits in the
+    // queue, and the one after that finds it full.
+    platform
+        .gate()
+        .wait_for_connections(1, Duration::from_secs(10))
+        .await;
+    app.upload_ok("b.tgo", sample("qb"), &[]).await;
+    let res = app.upload("c.tgo", sample("qc"), &[]).await;
+    assert_eq!(res.status(), 503);
+    assert!(res.headers().contains_key("retry-after"));
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["code"], "queue-full", "{body}");
+    assert_eq!(
+        db.count("processes").await,
+        2,
+        "the refused upload kept no process"
+    );
 }
 
 async fn disallowed_callback_hosts_are_refused_before_forwarding(backend: Backend) {
     let db = TestDb::new(backend).await;
-    let (packager, mut cfg) = with_packager(&db, Mode::Accept).await;
+    let platform = Platform::start(backend).await;
+    let mut cfg = platform.config(&db);
     cfg.callback_allowlist = vec!["allowed.example".to_owned()];
     let app = TestApp::spawn(cfg).await;
     let res = app
         .upload(
             "p.tgo",
-            b"PK".to_vec(),
+            sample("cb"),
             &[("callback_url", "http://evil.example/cb")],
         )
         .await;
@@ -169,26 +230,27 @@ async fn disallowed_callback_hosts_are_refused_before_forwarding(backend: Backen
     let res = app
         .upload(
             "p.tgo",
-            b"PK".to_vec(),
+            sample("cb"),
             &[("callback_url", "file:///etc/passwd")],
         )
         .await;
     assert_eq!(res.status(), 400);
-    assert!(packager.received().is_empty());
-    let ok = app
-        .upload(
-            "p.tgo",
-            b"PK".to_vec(),
-            &[("callback_url", "http://allowed.example/cb")],
-        )
-        .await;
-    assert_eq!(ok.status(), 200);
+    assert!(platform.packager_processes().await.is_empty());
+    app.upload_ok(
+        "p.tgo",
+        sample("cb"),
+        &[("callback_url", "http://allowed.example/cb")],
+    )
+    .await;
+    assert_eq!(platform.packager_processes().await.len(), 1);
 }
 
 both_backends!(
-    forwards_the_stream_and_fields_with_its_own_process_id,
+    forwards_the_stream_the_user_and_the_fields,
+    validation_and_store_fields_reach_the_packager,
     request_errors_are_json,
     unreachable_packager_gives_503_and_keeps_no_process,
     packager_rejections_are_passed_through,
+    a_full_packager_queue_gives_503_with_retry_after,
     disallowed_callback_hosts_are_refused_before_forwarding
 );

@@ -52,6 +52,21 @@ impl TestDb {
     }
 }
 
+impl TestDb {
+    /// How many rows `table` of this database holds (to prove nothing was left behind).
+    pub async fn count(&self, table: &str) -> i64 {
+        sqlx::any::install_default_drivers();
+        let mut conn = <sqlx::AnyConnection as Connection>::connect(&self.url)
+            .await
+            .expect("connect to the test database");
+        let row = sqlx::query(&format!("SELECT COUNT(*) AS n FROM {table}"))
+            .fetch_one(&mut conn)
+            .await
+            .expect("count rows");
+        sqlx::Row::get::<i64, _>(&row, "n")
+    }
+}
+
 impl Drop for TestDb {
     fn drop(&mut self) {
         let Some((admin, name)) = self.pg.take() else {

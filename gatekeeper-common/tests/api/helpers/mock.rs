@@ -29,13 +29,24 @@ impl CallbackMock {
 
     /// Every request on `/callbacks/{name}`, failed ones included.
     pub async fn attempts(&self, name: &str) -> Vec<Value> {
+        self.received(&[
+            ("path", format!("/callbacks/{name}")),
+            ("include_rejected", "true".to_owned()),
+        ])
+        .await
+    }
+
+    /// Every request the mock received on any path, failed ones included.
+    pub async fn everything(&self) -> Vec<Value> {
+        self.received(&[("include_rejected", "true".to_owned())])
+            .await
+    }
+
+    async fn received(&self, query: &[(&str, String)]) -> Vec<Value> {
         let body: Value = self
             .client
             .get(format!("{}/api/v1/received", self.base))
-            .query(&[
-                ("path", format!("/callbacks/{name}")),
-                ("include_rejected", "true".to_owned()),
-            ])
+            .query(query)
             .send()
             .await
             .expect("list")

@@ -1,9 +1,11 @@
-//! Test harness: databases, the gatekeeper, a fake packager and the callback mock.
+//! Test harness: databases, the gatekeeper, the real packager and catalogue behind it, and the
+//! callback mock as a receiver.
 
-pub mod catalogue;
 pub mod database;
-pub mod fake_packager;
+pub mod gate;
 pub mod mock;
+pub mod packages;
+pub mod platform;
 
 use std::time::Duration;
 
@@ -11,8 +13,8 @@ use gatekeeper_common::{build, AppStopper, Config};
 use serde_json::{json, Value};
 
 pub use database::{Backend, TestDb};
-pub use fake_packager::FakePackager;
 pub use mock::CallbackMock;
+pub use platform::Platform;
 
 /// Runs one async test body on both backends: `both_backends!(name);` expects
 /// `async fn name(backend: Backend)` in the same module.
@@ -35,6 +37,12 @@ pub struct TestApp {
     pub stopper: AppStopper,
 }
 
+/// A port that was free a moment ago.
+pub fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.local_addr().expect("addr").port()
+}
+
 /// A closed local port: nothing listens there.
 pub fn closed_port_url(path: &str) -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
@@ -52,12 +60,12 @@ pub fn config(db: &TestDb) -> Config {
     )
 }
 
-/// A test configuration on `db` whose packager is a fresh fake answering with `mode`.
-pub async fn with_packager(db: &TestDb, mode: fake_packager::Mode) -> (FakePackager, Config) {
-    let packager = FakePackager::spawn(mode).await;
-    let mut cfg = config(db);
-    cfg.packager_url = packager.url.clone();
-    (packager, cfg)
+/// A gatekeeper on a fresh database of `backend` in front of a fresh real platform.
+pub async fn stack(backend: Backend) -> (TestDb, Platform, TestApp) {
+    let db = TestDb::new(backend).await;
+    let platform = Platform::start(backend).await;
+    let app = TestApp::spawn(platform.config(&db)).await;
+    (db, platform, app)
 }
 
 impl TestApp {
@@ -110,16 +118,43 @@ impl TestApp {
     }
 
     /// Uploads and returns the process id (expects 200).
-    pub async fn upload_ok(&self, fields: &[(&str, &str)]) -> String {
-        let res = self
-            .upload("p.tgo", b"PK fake package".to_vec(), fields)
-            .await;
-        assert_eq!(res.status(), 200, "upload should be accepted");
+    pub async fn upload_ok(&self, name: &str, bytes: Vec<u8>, fields: &[(&str, &str)]) -> String {
+        let res = self.upload(name, bytes, fields).await;
+        let status = res.status();
         let body: Value = res.json().await.expect("json");
+        assert_eq!(status, 200, "upload should be accepted: {body}");
+        assert_eq!(body["status"], "running", "{body}");
         body["package_process_uuid"]
             .as_str()
             .expect("id")
             .to_owned()
+    }
+
+    /// Uploads and waits for the terminal status: `(process id, finished body)`.
+    pub async fn onboard(
+        &self,
+        name: &str,
+        bytes: Vec<u8>,
+        fields: &[(&str, &str)],
+    ) -> (String, Value) {
+        let id = self.upload_ok(name, bytes, fields).await;
+        let done = self.wait_finished(&id, Duration::from_secs(20)).await;
+        (id, done)
+    }
+
+    /// Uploads and returns the new package's uuid (expects success).
+    pub async fn onboard_ok(&self, name: &str, bytes: Vec<u8>) -> String {
+        let (_, done) = self.onboard(name, bytes, &[]).await;
+        assert_eq!(done["package_process_status"], "success", "{done}");
+        done["package_id"].as_str().expect("package_id").to_owned()
+    }
+
+    pub async fn delete(&self, path: &str) -> reqwest::Response {
+        self.client
+            .delete(self.url(path))
+            .send()
+            .await
+            .expect("DELETE")
     }
 
     pub async fn post_event(&self, event: &Value) -> (u16, Value) {
