@@ -98,6 +98,9 @@ pub async fn read_limited(
 /// The YAML budget: tight enough that a hostile document cannot exhaust the service.
 fn yaml_options(max_bytes: usize) -> serde_saphyr::Options {
     serde_saphyr::options! {
+        // As the packager and the reference (PyYAML): a repeated key keeps its last value. The
+        // OSM fixture test-ns-nsid1v_cirros_osm repeats one, and the packager accepted it.
+        duplicate_keys: serde_saphyr::DuplicateKeyPolicy::LastWins,
         budget: serde_saphyr::budget! {
             max_reader_input_bytes: Some(max_bytes),
             max_depth: 64,

@@ -212,23 +212,12 @@ impl CatalogueClient {
                 if DescriptorType::of_content_type(&ct) != Some(kind) {
                     continue;
                 }
-                let path =
-                    resolve(&root, &entry.source).map_err(|e| StoreError::Local(e.to_string()))?;
                 let route = route_of(kind);
                 let mut query = user_query(username);
                 if let Some(platform) = platform_of(&ct) {
                     query.push(("platform", platform.to_owned()));
                 }
-                let uuid = self
-                    .post_file(
-                        route,
-                        &query,
-                        &path,
-                        "application/x-yaml",
-                        None,
-                        &entry.source,
-                    )
-                    .await?;
+                let uuid = self.post_descriptor(unpacked, index, route, &query).await?;
                 created.push((route.to_owned(), uuid.clone()));
                 unpacked.record.package_content[index].uuid = Some(uuid);
             }
@@ -275,6 +264,49 @@ impl CatalogueClient {
         })
     }
 
+    /// A descriptor as the packager parsed and checked it (JSON), so that the catalogue stores
+    /// exactly what was validated, whatever its own YAML reading; one left unparsed (validation
+    /// skipped) goes as its raw bytes.
+    async fn post_descriptor(
+        &self,
+        unpacked: &Unpacked,
+        index: usize,
+        route: &str,
+        query: &[(&str, String)],
+    ) -> Result<String, StoreError> {
+        let source = &unpacked.record.package_content[index].source;
+        let what = format!("{source} ({route})");
+        match unpacked.descriptors.iter().find(|d| &d.source == source) {
+            Some(parsed) => {
+                let response = self.send_json(route, query, &parsed.body).await?;
+                uuid_of(response, &what).await
+            }
+            None => {
+                let path = resolve(&unpacked.extracted.root, source)
+                    .map_err(|e| StoreError::Local(e.to_string()))?;
+                self.post_file(route, query, &path, "application/x-yaml", None, source)
+                    .await
+            }
+        }
+    }
+
+    async fn send_json(
+        &self,
+        route: &str,
+        query: &[(&str, String)],
+        body: &Value,
+    ) -> Result<Response, StoreError> {
+        let url = format!("{}/{route}", self.base);
+        self.send(|| {
+            self.http
+                .post(&url)
+                .query(query)
+                .header("Accept", "application/json")
+                .json(body)
+        })
+        .await
+    }
+
     async fn post_file(
         &self,
         route: &str,
@@ -317,16 +349,8 @@ impl CatalogueClient {
                 map.remove(key);
             }
         }
-        let url = format!("{}/packages", self.base);
-        let query = user_query(username);
         let response = self
-            .send(|| {
-                self.http
-                    .post(&url)
-                    .query(&query)
-                    .header("Accept", "application/json")
-                    .json(&descriptor)
-            })
+            .send_json("packages", &user_query(username), &descriptor)
             .await?;
         if response.status() == StatusCode::CONFLICT {
             let body: Value = response.json().await.unwrap_or_default();

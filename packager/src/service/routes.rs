@@ -42,7 +42,7 @@ fn declared_length(request: &HttpRequest) -> Option<u64> {
 
 /// Upload a package; it is processed in the background.
 #[utoipa::path(
-    post, path = "/api/v1/packages", tag = "packages",
+    tag = "packages",
     request_body(content_type = "multipart/form-data", description = "`package` (file, required), `callback_url`, `username`, `layer`, `format`, `skip_store`, `skip_validation`, `validation_level`, `package_process_uuid`"),
     responses(
         (status = 200, body = ProcessAccepted, description = "accepted; processing runs in the background"),
@@ -126,7 +126,7 @@ fn requested_level(
 
 /// The state of one process: the running shape, or the finished on-change event.
 #[utoipa::path(
-    get, path = "/api/v1/packages/status/{uuid}", tag = "packages",
+    tag = "packages",
     params(("uuid" = String, Path, description = "package_process_uuid")),
     responses(
         (status = 200, body = OnChangeEvent, description = "finished (while running: `{package_process_uuid, status, error_msg}`)"),
@@ -153,7 +153,7 @@ pub struct ProcessList {
 }
 
 /// Every process the packager still remembers, oldest first.
-#[utoipa::path(get, path = "/api/v1/packages/status", tag = "packages", responses((status = 200, body = ProcessList)))]
+#[utoipa::path(tag = "packages", responses((status = 200, body = ProcessList)))]
 #[get("/packages/status")]
 pub async fn all_statuses(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok().json(ProcessList {
@@ -162,17 +162,25 @@ pub async fn all_statuses(state: web::Data<AppState>) -> HttpResponse {
 }
 
 /// Liveness with the start time.
-#[utoipa::path(get, path = "/api/v1/pings", tag = "health", responses((status = 200, description = "`{alive_since}`")))]
+#[utoipa::path(tag = "health", responses((status = 200, description = "`{alive_since}`")))]
 #[get("/pings")]
 pub async fn pings(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({"alive_since": state.started.to_rfc3339()}))
 }
 
+/// Liveness: the process answers.
+#[utoipa::path(tag = "health", responses((status = 200, description = "`{status: ok}`")))]
+#[get("/health/live")]
 pub async fn live() -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({"status": "ok"}))
 }
 
 /// Ready when the spool directory is writable and the queue has room.
+#[utoipa::path(tag = "health", responses(
+    (status = 200, description = "`{spool, queue_has_room}`, both true"),
+    (status = 503, description = "the spool directory is not writable or the queue is full"),
+))]
+#[get("/health/ready")]
 pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
     let spool_ok = tempfile::tempfile_in(&state.config.temp_dir).is_ok();
     let queue_ok = state.queue.capacity() > 0;
@@ -184,9 +192,47 @@ pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
     }
 }
 
-pub async fn not_found(request: HttpRequest) -> HttpResponse {
+/// Every route, under `/api/v1` and at the root (health); the OpenAPI document is collected from
+/// this same registration.
+pub fn register(config: &mut utoipa_actix_web::service_config::ServiceConfig<'_>) {
+    config
+        .service(
+            utoipa_actix_web::scope("/api/v1")
+                .service(upload_package)
+                .service(all_statuses)
+                .service(process_status)
+                .service(pings),
+        )
+        .service(live)
+        .service(ready);
+}
+
+/// The path templates of the OpenAPI document: a request no route took is a wrong method on
+/// one of these (405), or an unknown path (404).
+pub struct KnownPaths(Vec<actix_web::dev::ResourceDef>);
+
+impl KnownPaths {
+    pub fn of(api: &utoipa::openapi::OpenApi) -> Self {
+        let templates = api.paths.paths.keys();
+        Self(
+            templates
+                .map(|t| actix_web::dev::ResourceDef::new(t.as_str()))
+                .collect(),
+        )
+    }
+}
+
+/// The default service: JSON 405 or 404 (decision 7).
+pub async fn not_found(request: HttpRequest, known: web::Data<KnownPaths>) -> HttpResponse {
+    let (method, path) = (request.method(), request.path());
+    if known.0.iter().any(|template| template.is_match(path)) {
+        return HttpResponse::MethodNotAllowed().json(ErrorBody::new(
+            "method-not-allowed",
+            format!("{method} is not allowed on {path}"),
+        ));
+    }
     HttpResponse::NotFound().json(ErrorBody::new(
         "not-found",
-        format!("no route for {} {}", request.method(), request.path()),
+        format!("no route for {method} {path}"),
     ))
 }

@@ -2,9 +2,10 @@
 
 use std::{net::TcpListener, sync::Arc, time::Duration};
 
-use actix_web::{dev::Server, web, App, HttpResponse, HttpServer};
+use actix_web::{dev::Server, http::StatusCode, web, App, HttpResponse, HttpServer};
 use shared_models::ErrorBody;
 use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
 use super::{
@@ -21,12 +22,6 @@ use super::{
         title = "packager",
         description = "Asynchronous unpacking, validation and storing of 5GTANGO packages"
     ),
-    paths(
-        routes::upload_package,
-        routes::process_status,
-        routes::all_statuses,
-        routes::pings
-    ),
     components(schemas(
         ErrorBody,
         shared_models::ProcessAccepted,
@@ -35,6 +30,16 @@ use super::{
     ))
 )]
 pub struct ApiDoc;
+
+/// The OpenAPI document: `ApiDoc` plus every path registered by [`routes::register`].
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(routes::register)
+        .split_for_parts()
+        .1
+}
 
 /// A built, bound, not yet running service.
 pub struct Application {
@@ -52,11 +57,7 @@ impl Application {
     }
 }
 
-fn json_error(
-    code: &str,
-    message: String,
-    status: actix_web::http::StatusCode,
-) -> actix_web::Error {
+fn json_error(code: &str, message: String, status: StatusCode) -> actix_web::Error {
     actix_web::error::InternalError::from_response(
         message.clone(),
         HttpResponse::build(status).json(ErrorBody::new(code, message)),
@@ -91,30 +92,23 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
         queue,
         started: chrono::Utc::now(),
     });
-    let openapi = ApiDoc::openapi();
+    let openapi = openapi_document();
+    let known = web::Data::new(routes::KnownPaths::of(&openapi));
     let server = HttpServer::new(move || {
         App::new()
+            .app_data(known.clone())
             .wrap(tracing_actix_web::TracingLogger::default())
             .app_data(state.clone())
             .app_data(web::PathConfig::default().error_handler(|e, _| {
-                json_error(
-                    "bad-path",
-                    e.to_string(),
-                    actix_web::http::StatusCode::BAD_REQUEST,
-                )
+                json_error("bad-path", e.to_string(), StatusCode::BAD_REQUEST)
             }))
+            // Ahead of the /api/v1 scope, which would otherwise take these paths.
             .service(
                 SwaggerUi::new("/api/v1/docs/{_:.*}").url("/api/v1/openapi.json", openapi.clone()),
             )
-            .service(
-                web::scope("/api/v1")
-                    .service(routes::upload_package)
-                    .service(routes::all_statuses)
-                    .service(routes::process_status)
-                    .service(routes::pings),
-            )
-            .route("/health/live", web::get().to(routes::live))
-            .route("/health/ready", web::get().to(routes::ready))
+            .into_utoipa_app()
+            .configure(routes::register)
+            .into_app()
             .default_service(web::to(routes::not_found))
     })
     .listen(listener)?
