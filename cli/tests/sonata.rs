@@ -22,6 +22,10 @@ async fn upload_of_a_valid_package_prints_its_uuid_and_exits_0() {
         run.stderr.contains("on-boarded eu.test.good.0.1"),
         "{run:#?}"
     );
+    assert!(
+        !run.stderr.contains(['\r', '\u{1b}']),
+        "no progress bar drawn when stderr is not a terminal: {run:#?}"
+    );
 
     let record = p.sonata(&["get", &uuid.to_string(), "--json"]).await;
     record.assert_code(0);
