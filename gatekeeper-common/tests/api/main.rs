@@ -12,6 +12,7 @@
 mod helpers;
 
 mod auth;
+mod binary;
 mod on_change;
 mod outbox;
 mod reads;

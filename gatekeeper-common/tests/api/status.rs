@@ -61,6 +61,8 @@ async fn the_tnglib_flow_onboards_the_reference_packages(backend: Backend) {
         let file = name.rsplit('/').next().unwrap();
         let done = tnglib_upload(&app, file, fixture(name)).await;
         assert_eq!(done["package_process_status"], "success", "{name}: {done}");
+        // AC-02's curl loop ends on a terminal body without `status`.
+        assert!(done.get("status").is_none(), "{done}");
         let package = done["package_id"].as_str().unwrap();
         assert_eq!(
             done["package_location"],
