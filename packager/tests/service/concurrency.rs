@@ -7,7 +7,7 @@ use futures_util::{stream, StreamExt};
 use package_format::test_support::sample_package;
 use serde_json::Value;
 
-use crate::helpers::{code, form, on_both_backends, received, Backend, Platform};
+use crate::helpers::{code, form, on_both_backends, received, Backend, Platform, TestCatalogue};
 
 on_both_backends!(
     two_concurrent_uploads_of_one_package_give_one_success_and_one_duplicate,
@@ -44,11 +44,7 @@ async fn two_concurrent_uploads_of_one_package_give_one_success_and_one_duplicat
             .as_array()
             .unwrap()
         {
-            let route = match entry["content-type"].as_str().unwrap() {
-                "application/vnd.5gtango.nsd" => "network-services",
-                "application/vnd.5gtango.vnfd" => "vnfs",
-                _ => "files",
-            };
+            let route = TestCatalogue::collection_of(entry).unwrap();
             let uuid = entry["uuid"].as_str().unwrap();
             let part = p.catalogue.get(&format!("{route}/{uuid}")).await;
             assert_eq!(part.status(), 200, "{route}/{uuid} after round {round}");

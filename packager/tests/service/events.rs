@@ -213,13 +213,6 @@ async fn a_part_the_catalogue_refuses_rolls_back_every_part_stored_before_it(bac
     assert_eq!(code(&event), "catalogue-error", "{event}");
     assert_eq!(p.catalogue.snapshot().await, before);
     let id = other["package_id"].as_str().unwrap();
-    let deleted = p
-        .catalogue
-        .client
-        .delete(format!("{}/packages/{id}", p.catalogue.base))
-        .send()
-        .await
-        .unwrap();
-    assert!(deleted.status().is_success());
+    p.catalogue.delete_package(id).await;
     p.catalogue.assert_empty().await;
 }

@@ -5,10 +5,12 @@
 
 use std::collections::BTreeMap;
 
-use package_format::descriptor::{platform_of, DescriptorType};
+use package_format::descriptor::platform_of;
 use serde_json::Value;
 
-use crate::helpers::{code, fixture, form, on_both_backends, read_fixture, Backend, Platform};
+use crate::helpers::{
+    code, fixture, form, on_both_backends, read_fixture, Backend, Platform, TestCatalogue,
+};
 
 on_both_backends!(
     top_level_and_gateway_packages_give_their_stated_outcomes,
@@ -83,15 +85,9 @@ async fn check_stored(p: &Platform, relative: &str, event: &Value, counts: Optio
     let mut uuid_of_id: BTreeMap<String, String> = BTreeMap::new();
     for entry in record["package_content"].as_array().unwrap() {
         let content_type = entry["content-type"].as_str();
-        let route = match content_type.and_then(DescriptorType::of_content_type) {
-            Some(DescriptorType::Nsd) => "network-services",
-            Some(DescriptorType::Vnfd) => "vnfs",
-            Some(DescriptorType::Tstd) => "tests",
-            None if content_type.is_some_and(|t| t.starts_with("application/vnd.")) => {
-                assert!(entry["uuid"].is_null(), "{relative}: {entry} is not stored");
-                continue;
-            }
-            None => "files",
+        let Some(route) = TestCatalogue::collection_of(entry) else {
+            assert!(entry["uuid"].is_null(), "{relative}: {entry} is not stored");
+            continue;
         };
         *kinds.entry(route).or_default() += 1;
         let uuid = entry["uuid"]
@@ -209,14 +205,7 @@ async fn schema_example_packages_give_their_stated_outcomes(backend: Backend) {
         )
         .await;
         let id = event["package_id"].as_str().unwrap();
-        let deleted = p
-            .catalogue
-            .client
-            .delete(format!("{}/packages/{id}", p.catalogue.base))
-            .send()
-            .await
-            .unwrap();
-        assert!(deleted.status().is_success());
+        p.catalogue.delete_package(id).await;
     }
 
     // With full schema validation configured, the ttcn3 test descriptor fails.

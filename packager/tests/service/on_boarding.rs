@@ -4,7 +4,7 @@
 use package_format::test_support::{sample_package, sample_package_files, ZipBuilder};
 use serde_json::Value;
 
-use crate::helpers::{code, form, on_both_backends, Backend, Platform};
+use crate::helpers::{code, form, on_both_backends, Backend, Platform, TestCatalogue};
 
 on_both_backends!(
     a_valid_package_is_stored_with_every_part_annotated,
@@ -36,11 +36,7 @@ async fn a_valid_package_is_stored_with_every_part_annotated(backend: Backend) {
     assert_eq!(record["package_file_name"], "good.tgo");
     assert_eq!(record["metadata"]["_storage_uuid"], package_id);
     for entry in record["package_content"].as_array().unwrap() {
-        let route = match entry["content-type"].as_str().unwrap() {
-            "application/vnd.5gtango.nsd" => "network-services",
-            "application/vnd.5gtango.vnfd" => "vnfs",
-            _ => "files",
-        };
+        let route = TestCatalogue::collection_of(entry).unwrap();
         let uuid = entry["uuid"].as_str().expect("every part has a uuid");
         assert_eq!(
             p.catalogue.get(&format!("{route}/{uuid}")).await.status(),
@@ -253,14 +249,7 @@ async fn a_deleted_package_can_be_uploaded_again(backend: Backend) {
         .on_board(form(bytes.clone(), "a.tgo", None))
         .await;
     let id = first["package_id"].as_str().unwrap();
-    let deleted = p
-        .catalogue
-        .client
-        .delete(format!("{}/packages/{id}", p.catalogue.base))
-        .send()
-        .await
-        .unwrap();
-    assert!(deleted.status().is_success());
+    p.catalogue.delete_package(id).await;
     p.catalogue.assert_empty().await;
     let second = p.packager.on_board(form(bytes, "a.tgo", None)).await;
     assert_eq!(second["package_process_status"], "success", "{second}");

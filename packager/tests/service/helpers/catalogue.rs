@@ -105,6 +105,27 @@ impl TestCatalogue {
         snapshot
     }
 
+    /// Delete a package (the catalogue's cascade); it must succeed.
+    pub async fn delete_package(&self, id: &str) {
+        let url = format!("{}/packages/{id}", self.base);
+        let deleted = self.client.delete(url).send().await.expect("answers");
+        assert!(deleted.status().is_success(), "DELETE packages/{id}");
+    }
+
+    /// The collection a content entry of a package is stored in: `None` for the
+    /// `application/vnd.*` types that are not descriptors (never stored).
+    pub fn collection_of(entry: &Value) -> Option<&'static str> {
+        use package_format::descriptor::DescriptorType;
+        let content_type = entry["content-type"].as_str();
+        match content_type.and_then(DescriptorType::of_content_type) {
+            Some(DescriptorType::Nsd) => Some("network-services"),
+            Some(DescriptorType::Vnfd) => Some("vnfs"),
+            Some(DescriptorType::Tstd) => Some("tests"),
+            None if content_type.is_some_and(|t| t.starts_with("application/vnd.")) => None,
+            None => Some("files"),
+        }
+    }
+
     /// Every collection is empty.
     pub async fn assert_empty(&self) {
         for (collection, uuids) in self.snapshot().await {
