@@ -150,6 +150,30 @@ async fn get_download_and_delete_a_package(backend: Backend) {
     assert!(res.json::<Value>().await.unwrap()["error"].is_string());
 }
 
+/// AC-10 on the gateway's wrapped fixture (a top folder and `__MACOSX/` junk): every stored
+/// entry, descriptors included, downloads byte for byte.
+async fn every_member_of_a_wrapped_package_downloads_byte_identical(backend: Backend) {
+    let (_db, _platform, app) = stack(backend).await;
+    let tgo = fixture("gateway/5gtango-ns-package-example-wrapped.tgo");
+    let package = app.onboard_ok("wrapped.tgo", tgo.clone()).await;
+    let (_, record) = app.get_json(&format!("/packages/{package}")).await;
+    let mut checked = 0;
+    for entry in record["pd"]["package_content"].as_array().unwrap() {
+        let (Some(source), Some(file)) = (entry["source"].as_str(), entry["uuid"].as_str()) else {
+            continue;
+        };
+        let res = app.get(&format!("/packages/{package}/files/{file}")).await;
+        assert_eq!(res.status(), 200, "{source}");
+        assert_eq!(
+            res.bytes().await.unwrap().as_ref(),
+            member(&tgo, source).as_slice(),
+            "{source}"
+        );
+        checked += 1;
+    }
+    assert!(checked >= 3, "only {checked} entries were stored");
+}
+
 async fn services_and_functions_carry_the_platform(backend: Backend) {
     let (_db, _platform, app) = stack(backend).await;
     let tgo = fixture("reference-packed/eu.5gtango.test-ns-nsid1v.0.1.tgo");
@@ -295,6 +319,7 @@ async fn catalogue_down_gives_503_and_bad_uuids_400(backend: Backend) {
 both_backends!(
     lists_paginate_with_record_count_and_rewritten_links,
     get_download_and_delete_a_package,
+    every_member_of_a_wrapped_package_downloads_byte_identical,
     services_and_functions_carry_the_platform,
     clean_and_reupload_cycles_leave_no_residue,
     a_duplicate_upload_fails_naming_the_existing_package,

@@ -45,15 +45,13 @@ async fn tnglib_upload(app: &TestApp, file_name: &str, bytes: Vec<u8>) -> Value 
 
 async fn the_tnglib_flow_onboards_the_reference_packages(backend: Backend) {
     let (_db, _platform, app) = stack(backend).await;
-    // NS-only, CNF, test-descriptor-only, NS+TD hybrid, slice and a bigger NS. The OSM-typed
-    // eu.5gtango.test-ns-nsid1v_cirros_osm.0.1.tgo is not here: its VNFD repeats the key
-    // `mgmt-interface`, which the packager accepts and the catalogue refuses (malformed-yaml),
-    // so it fails with catalogue-error (reported to the catalogue's owners).
+    // NS-only, CNF, test-descriptor-only, NS+TD hybrid, OSM-typed, slice and a bigger NS.
     for name in [
         "reference-packed/eu.5gtango.test-ns-nsid1v.0.1.tgo",
         "reference-packed/eu.5gtango.test-ns-nsid1c.0.1.tgo",
         "reference-packed/eu.5gtango.generic-probes-test-pingonly.0.1.tgo",
         "reference-packed/eu.5gtango.test-ns-nsid1v-and-tstping-sonata.0.2.tgo",
+        "reference-packed/eu.5gtango.test-ns-nsid1v_cirros_osm.0.1.tgo",
         "reference-packed/eu.5gtango.test-slice-vnfs.0.1.tgo",
         "reference-packed/eu.5gtango.ns-mediapilot-service.0.5.tgo",
         "gateway/eu.5gtango.smoke-test-ns.0.1.tgo",
@@ -70,7 +68,7 @@ async fn the_tnglib_flow_onboards_the_reference_packages(backend: Backend) {
         );
     }
     let (_, list) = app.get_json("/packages").await;
-    assert_eq!(list.as_array().unwrap().len(), 7);
+    assert_eq!(list.as_array().unwrap().len(), 8);
 }
 
 async fn running_then_finished_shapes(backend: Backend) {

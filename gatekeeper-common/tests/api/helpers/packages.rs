@@ -46,11 +46,18 @@ pub fn fixture(relative: &str) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("fixture {}: {e}", path.display()))
 }
 
-/// The bytes of one member of a zip archive.
-pub fn member(archive: &[u8], name: &str) -> Vec<u8> {
+/// The bytes of member `source` of a zip archive (also under one wrapping top folder).
+pub fn member(archive: &[u8], source: &str) -> Vec<u8> {
     use std::io::Read;
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(archive)).expect("a zip");
-    let mut file = zip.by_name(name).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let suffix = format!("/{source}");
+    let name = zip
+        .file_names()
+        .filter(|n| !n.starts_with("__MACOSX/"))
+        .find(|n| *n == source || n.ends_with(&suffix))
+        .unwrap_or_else(|| panic!("{source} is not in the archive"))
+        .to_owned();
+    let mut file = zip.by_name(&name).expect("member");
     let mut bytes = Vec::new();
     file.read_to_end(&mut bytes).expect("read member");
     bytes
