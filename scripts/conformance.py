@@ -140,7 +140,22 @@ class Runner:
                     problems.append(f"{rel_file} differs")
         if compared == 0:
             problems.append("no files came back")
+        expected = self.packed_file_count(packed, extra)
+        if expected is not None and compared != expected:
+            problems.append(f"{compared} files came back, the package holds {expected}")
         self.record(not problems, f"{label} ({compared} files identical)", "; ".join(problems[:5]))
+
+
+    def packed_file_count(self, packed, extra):
+        """Files the package carries (None when a folder zip expands to several)."""
+        result = self.run("validate", "--json", *extra, packed)
+        try:
+            content = json.loads(result.stdout).get("package_content", [])
+        except json.JSONDecodeError:
+            return None
+        if any(e.get("content-type") == "application/vnd.folder.compressed.zip" for e in content):
+            return None
+        return len(content)
 
 
 def counts_match(record, expected):
