@@ -130,11 +130,7 @@ async fn list_get_download_and_delete_a_real_package() {
     run.assert_code(0);
     assert_eq!(run.stdout.trim(), uuid);
     let gone = p.sonata(&["get", &uuid]).await;
-    gone.assert_code(1);
-    assert!(
-        gone.stderr.starts_with("error [package-not-found]: "),
-        "{gone:#?}"
-    );
+    gone.assert_error(1, "package-not-found");
     assert!(gone.stderr.contains("(HTTP 404)"));
     p.sonata(&["delete", &uuid]).await.assert_code(1);
     let missing = p.sonata(&["download", &uuid, "-o", "gone.tgo"]).await;
@@ -195,12 +191,7 @@ async fn status_of_an_unknown_process_exits_1() {
     let run = p
         .sonata(&["status", &uuid::Uuid::new_v4().to_string()])
         .await;
-    run.assert_code(1);
-    assert!(
-        run.stderr.starts_with("error [process-not-found]: "),
-        "{run:#?}"
-    );
-    assert_eq!(run.stderr.lines().count(), 1, "one line");
+    run.assert_error(1, "process-not-found");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -211,15 +202,16 @@ async fn an_unreachable_gatekeeper_exits_3() {
         &["list"][..],
         &["status", &uuid::Uuid::new_v4().to_string()],
     ] {
-        let run = sonata(&url, cwd.path(), args).await;
-        run.assert_code(3);
-        assert!(run.stderr.starts_with("error [unreachable]: "), "{run:#?}");
+        let run = sonata(&url, cwd.path(), args, &[]).await;
+        run.assert_error(3, "unreachable");
         assert!(run.stderr.contains(&url), "names the URL: {run:#?}");
     }
     let p = Platform::start().await;
     let (path, _) = p.package("stopped");
     p.stop_gatekeeper().await;
-    p.sonata(&["upload", &path]).await.assert_code(3);
+    p.sonata(&["upload", &path])
+        .await
+        .assert_error(3, "unreachable");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -235,15 +227,68 @@ async fn usage_errors_exit_2_with_one_line() {
         &["--url", "ftp://example.org", "list"],
         &["upload", "/no/such/package.tgo"],
     ] {
-        let run = sonata(&url, cwd.path(), args).await;
-        run.assert_code(2);
-        assert!(
-            run.stderr.starts_with("error [usage]: "),
-            "{args:?}: {run:#?}"
-        );
-        assert_eq!(run.stderr.lines().count(), 1, "{args:?}: {run:#?}");
+        let run = sonata(&url, cwd.path(), args, &[]).await;
+        run.assert_error(2, "usage");
     }
-    let help = sonata(&url, cwd.path(), &["--help"]).await;
+    let help = sonata(&url, cwd.path(), &["--help"], &[]).await;
     help.assert_code(0);
     assert!(help.stdout.contains("Exit codes"), "{help:#?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_gatekeeper_times_out_with_exit_3() {
+    // Connections are accepted by the kernel's backlog but never answered.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", silent.local_addr().unwrap());
+    let cwd = tempfile::tempdir().unwrap();
+    let run = sonata(&url, cwd.path(), &["--timeout", "300ms", "list"], &[]).await;
+    run.assert_error(3, "timeout");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_carry_the_token_when_auth_is_on() {
+    const SECRET: &str = "cli-test-secret";
+    let p = Platform::start_with(|c| c.jwt_secret = Some(SECRET.to_owned())).await;
+    let exp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 600;
+    let claims = serde_json::json!({"username": "alice", "exp": exp});
+    let token = gatekeeper_common::auth::sign(SECRET, &claims).unwrap();
+    let (path, _) = p.package("guarded");
+
+    let refused = p.sonata(&["upload", &path]).await;
+    refused.assert_error(1, "unauthorized");
+    assert!(refused.stderr.contains("(HTTP 401)"), "{refused:#?}");
+
+    let run = p
+        .sonata_env(&["upload", &path], &[("SONATA_TOKEN", &token)])
+        .await;
+    run.assert_code(0);
+    let uuid = run.stdout.trim().to_owned();
+    let record = p.sonata(&["get", &uuid, "--json"]).await.json();
+    assert_eq!(record["username"], "alice", "the token's user is recorded");
+
+    p.sonata(&["delete", &uuid]).await.assert_code(1);
+    p.sonata(&["delete", &uuid, "--token", &token])
+        .await
+        .assert_code(0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_refused_upload_reports_the_servers_error_not_a_broken_pipe() {
+    let p = Platform::start_with(|c| {
+        c.jwt_secret = Some("s".to_owned());
+    })
+    .await;
+    let (path, _) = p.write("big.tgo", vec![7u8; 16 << 20]);
+    let refused = p.sonata(&["upload", &path]).await;
+    refused.assert_error(1, "unauthorized");
+
+    let p = Platform::start_with(|c| c.max_upload_bytes = 1 << 20).await;
+    let (path, _) = p.write("big.tgo", vec![7u8; 16 << 20]);
+    let too_large = p.sonata(&["upload", &path]).await;
+    too_large.assert_error(1, "payload-too-large");
+    assert!(too_large.stderr.contains("(HTTP 413)"), "{too_large:#?}");
 }

@@ -15,6 +15,11 @@ pub struct Platform {
 
 impl Platform {
     pub async fn start() -> Self {
+        Self::start_with(|_| {}).await
+    }
+
+    /// Starts the platform with the gatekeeper's configuration adjusted by `configure`.
+    pub async fn start_with(configure: impl FnOnce(&mut gatekeeper_common::Config)) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let sqlite = |name: &str| format!("sqlite://{}/{name}?mode=rwc", dir.path().display());
         let cat = catalogue::build(catalogue::Config::for_testing(
@@ -30,13 +35,12 @@ impl Platform {
             .expect("packager starts");
         let packager_url = format!("http://127.0.0.1:{}/api/v1/packages", packager.port());
         tokio::spawn(packager.run_until_stopped());
-        let gk = gatekeeper_common::build(gatekeeper_common::Config::for_testing(
-            sqlite("gk.db"),
-            packager_url,
-            catalogue,
-        ))
-        .await
-        .expect("gatekeeper starts");
+        let mut config =
+            gatekeeper_common::Config::for_testing(sqlite("gk.db"), packager_url, catalogue);
+        configure(&mut config);
+        let gk = gatekeeper_common::build(config)
+            .await
+            .expect("gatekeeper starts");
         let url = format!("http://127.0.0.1:{}", gk.port());
         let gatekeeper = gk.stopper();
         tokio::spawn(gk.run_until_stopped());
@@ -55,7 +59,12 @@ impl Platform {
 
     /// Runs `sonata <args>` against this platform.
     pub async fn sonata(&self, args: &[&str]) -> Run {
-        sonata(&self.url, &self.work(), args).await
+        sonata(&self.url, &self.work(), args, &[]).await
+    }
+
+    /// Runs `sonata <args>` with extra environment variables.
+    pub async fn sonata_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        sonata(&self.url, &self.work(), args, env).await
     }
 
     /// A small valid package `eu.test.<name>.0.1`, written to a file; returns its path and bytes.
@@ -102,20 +111,29 @@ impl Run {
         assert_eq!(self.code, code, "exit code; {self:#?}");
     }
 
+    /// Exit code `exit` and one stderr line `error [<code>]: ...`.
+    pub fn assert_error(&self, exit: i32, code: &str) {
+        self.assert_code(exit);
+        let prefix = format!("error [{code}]: ");
+        assert!(self.stderr.starts_with(&prefix), "{prefix}: {self:#?}");
+        assert_eq!(self.stderr.lines().count(), 1, "one line: {self:#?}");
+    }
+
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.stdout)
             .unwrap_or_else(|e| panic!("stdout is JSON ({e}): {self:#?}"))
     }
 }
 
-/// Runs the binary with `SONATA_URL=url` and no other `SONATA_*` settings.
-pub async fn sonata(url: &str, cwd: &Path, args: &[&str]) -> Run {
+/// Runs the binary with `SONATA_URL=url`, `env`, and no other `SONATA_*` settings.
+pub async fn sonata(url: &str, cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_sonata"))
         .args(args)
         .current_dir(cwd)
         .env("SONATA_URL", url)
         .env_remove("SONATA_TOKEN")
         .env_remove("SONATA_TIMEOUT")
+        .envs(env.iter().copied())
         .kill_on_drop(true)
         .output()
         .await
