@@ -258,6 +258,47 @@ fn upper_case_hex_hashes_are_accepted() {
     assert!(unpack_in_sandbox("p.tgo", &bytes, ValidationLevel::Topology).is_ok());
 }
 
+/// The sample package with the README's NAPD entry using `algorithm` and `hash`.
+fn readme_checked_with(algorithm: &str, hash: &str) -> Vec<u8> {
+    mutated(|f| {
+        let napd = String::from_utf8(f["TOSCA-Metadata/NAPD.yaml"].clone()).unwrap();
+        let readme_hash = crate::test_support::sha256_hex(&f["Docs/README.txt"]);
+        let napd = napd.replace(
+            &format!("- source: Docs/README.txt\n  algorithm: SHA-256\n  hash: {readme_hash}"),
+            &format!("- source: Docs/README.txt\n  algorithm: {algorithm}\n  hash: {hash}"),
+        );
+        assert!(napd.contains(hash), "the NAPD entry was rewritten");
+        f.insert("TOSCA-Metadata/NAPD.yaml".into(), napd.into_bytes());
+    })
+}
+
+#[test]
+fn sha1_and_md5_checksums_are_verified() {
+    use sha1::Digest as _;
+    // The sample README is "an artifact\n".
+    let sha1 = hex::encode(sha1::Sha1::digest(b"an artifact\n"));
+    let md5 = hex::encode(md5::Md5::digest(b"an artifact\n"));
+    for (algorithm, hash) in [("SHA-1", &sha1), ("MD5", &md5)] {
+        let good = readme_checked_with(algorithm, hash);
+        assert!(
+            unpack_in_sandbox("p.tgo", &good, ValidationLevel::Topology).is_ok(),
+            "{algorithm}"
+        );
+        let wrong = readme_checked_with(algorithm, &"a".repeat(hash.len()));
+        let error = unpack_in_sandbox("p.tgo", &wrong, ValidationLevel::Topology).unwrap_err();
+        assert_eq!(error.code(), "checksum-mismatch", "{algorithm}");
+        assert!(error.to_string().contains("Docs/README.txt"), "{error}");
+    }
+}
+
+#[test]
+fn an_unknown_algorithm_is_refused_naming_the_file() {
+    let bytes = readme_checked_with("SHA-512", "abc123");
+    let error = unpack_in_sandbox("p.tgo", &bytes, ValidationLevel::Topology).unwrap_err();
+    assert_eq!(error.code(), "unsupported-algorithm");
+    assert!(error.to_string().contains("Docs/README.txt"), "{error}");
+}
+
 #[test]
 fn a_listed_file_that_is_missing_is_an_error() {
     let bytes = mutated(|f| {
@@ -319,4 +360,20 @@ fn a_bad_release_time_is_a_clean_metadata_failure() {
         f.insert("TOSCA-Metadata/NAPD.yaml".into(), napd.into_bytes());
     });
     assert_eq!(code_of(&bytes), "metadata-invalid");
+}
+
+#[test]
+fn a_dangling_virtual_link_is_a_warning_at_the_topology_level_only() {
+    let bytes = mutated(|f| {
+        let mut nsd = String::from_utf8(f["Definitions/nsd.yml"].clone()).unwrap();
+        nsd.push_str("virtual_links:\n- id: mgmt\n  connection_points_reference: ['vnf1:mgmt', 'vnf2:mgmt']\n");
+        f.insert("Definitions/nsd.yml".into(), nsd.into_bytes());
+        rehash(f, "eu.test", "pkg", "0.1");
+    });
+    let topology = unpack_in_sandbox("p.tgo", &bytes, ValidationLevel::Topology).unwrap();
+    let warning = topology.record.warning.expect("a warning in the report");
+    assert!(warning.contains("vnf2:mgmt"), "{warning}");
+    assert!(!warning.contains("vnf1:mgmt"), "{warning}");
+    let integrity = unpack_in_sandbox("p.tgo", &bytes, ValidationLevel::Integrity).unwrap();
+    assert!(integrity.record.warning.is_none());
 }
