@@ -6,6 +6,7 @@
 
 pub mod auth;
 pub mod callback_url;
+pub mod compat;
 pub mod config;
 pub mod db;
 pub mod error;

@@ -17,7 +17,7 @@ use crate::state::{AppState, Settings};
 use crate::upstream::catalogue::Catalogue;
 use crate::workers::{outbox::OutboxWorker, sweeper::TimeoutSweeper};
 use crate::API_PREFIX;
-use crate::{headers, json_errors};
+use crate::{compat, headers, json_errors};
 
 #[derive(OpenApi)]
 #[openapi(info(
@@ -197,6 +197,7 @@ fn app(
     App::new()
         .wrap(json_errors::middleware())
         .wrap(tracing_actix_web::TracingLogger::default())
+        .wrap(actix_web::middleware::from_fn(compat::normalise))
         .wrap(actix_web::middleware::from_fn(headers::common))
         .app_data(state)
         .app_data(json_config)

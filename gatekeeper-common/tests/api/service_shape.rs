@@ -78,6 +78,25 @@ async fn unknown_routes_and_methods_are_json(backend: Backend) {
     assert_eq!(res.status(), 405);
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["code"], "method-not-allowed");
+
+    // As in the reference: a trailing slash is optional and HEAD answers like GET, bodiless.
+    let (status, body) = app.get_json("/pings/").await;
+    assert_eq!(status, 200);
+    assert!(body["alive_since"].is_string());
+    let (status, body) = app.get_json("/packages/?page_size=1").await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (503, Some("catalogue-unavailable"))
+    );
+    let (status, body) = app.get_json("/packages/status/not-a-uuid/").await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("malformed-uuid"))
+    );
+    let res = app.client.head(app.url("/pings")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.headers().contains_key("x-timing"));
+    assert!(res.bytes().await.unwrap().is_empty());
 }
 
 async fn options_answers_cors_headers(backend: Backend) {
