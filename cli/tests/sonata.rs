@@ -71,6 +71,12 @@ async fn a_tampered_package_and_a_duplicate_fail_with_their_codes() {
     let run = p.sonata(&["upload", &tampered]).await;
     run.assert_code(1);
     assert!(run.stderr.contains("error [checksum-mismatch]"), "{run:#?}");
+    let queued = p.sonata(&["upload", &tampered, "--no-wait"]).await;
+    queued.assert_code(0);
+    let id = queued.stdout.trim();
+    let run = p.sonata(&["status", id, "--wait", "--quiet"]).await;
+    run.assert_error(1, "checksum-mismatch");
+    assert_eq!(run.stdout.trim(), format!("{id} failed"));
 
     let first = p.on_board("twice").await;
     let (again, _) = p.package("twice");
@@ -122,6 +128,9 @@ async fn list_get_download_and_delete_a_real_package() {
     let again = p.sonata(&["download", &uuid]).await;
     again.assert_code(2);
     assert!(again.stderr.contains("--force"), "{again:#?}");
+    let piped = p.sonata(&["download", &uuid, "-o", "-"]).await;
+    piped.assert_code(0);
+    assert_eq!(piped.raw_stdout, original, "byte-identical on stdout");
     let named = p.sonata(&["download", &uuid, "-o", "copy.tgo"]).await;
     named.assert_code(0);
     assert_eq!(std::fs::read(p.work().join("copy.tgo")).unwrap(), original);

@@ -99,11 +99,25 @@ impl Platform {
 }
 
 /// What one run of the binary did.
-#[derive(Debug)]
 pub struct Run {
     pub code: i32,
     pub stdout: String,
     pub stderr: String,
+    /// stdout as bytes (downloads to `-`).
+    pub raw_stdout: Vec<u8>,
+}
+
+impl std::fmt::Debug for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Run")
+            .field("code", &self.code)
+            .field(
+                "stdout",
+                &self.stdout.chars().take(2000).collect::<String>(),
+            )
+            .field("stderr", &self.stderr)
+            .finish()
+    }
 }
 
 impl Run {
@@ -141,6 +155,7 @@ pub async fn sonata(url: &str, cwd: &Path, args: &[&str], env: &[(&str, &str)]) 
     Run {
         code: out.status.code().expect("exited, not killed"),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        raw_stdout: out.stdout.clone(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
 }
