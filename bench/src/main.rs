@@ -1,0 +1,150 @@
+//! `cargo run --release -p bench -- <p1|p2|p3|p4|all> [--backend sqlite|postgres|both]`
+//! Builds nothing itself: the service binaries come from `target/release` (or `--bin-dir`).
+
+use std::{path::PathBuf, time::Duration};
+
+use anyhow::Result;
+use bench::{
+    platform::{Backend, Platform, Settings},
+    report::Report,
+    scenarios::{self, Options},
+};
+use clap::{Parser, ValueEnum};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Scenario {
+    P1,
+    P2,
+    P3,
+    P4,
+    All,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Backends {
+    Sqlite,
+    Postgres,
+    Both,
+}
+
+#[derive(Debug, Parser)]
+#[command(about = "Benchmarks P1-P4 (issue 7) against the release binaries as separate processes")]
+struct Args {
+    scenario: Scenario,
+    #[arg(long, value_enum, default_value = "both")]
+    backend: Backends,
+    /// Folder of the release binaries (catalogue, packager, gatekeeper-common, callback-mock).
+    #[arg(long, env = "BENCH_BIN_DIR", default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/../target/release"))]
+    bin_dir: PathBuf,
+    /// PostgreSQL admin URL; two fresh databases are created under it and dropped after.
+    #[arg(
+        long,
+        env = "BENCH_DATABASE_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/postgres"
+    )]
+    database_url: String,
+    #[arg(long, env = "FIXTURES_DIR", default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/fixtures"))]
+    fixtures: PathBuf,
+    /// `RUST_LOG` of the services.
+    #[arg(long, default_value = "warn")]
+    service_log: String,
+    #[arg(long, default_value_t = 500)]
+    p1_runs: usize,
+    #[arg(long, default_value_t = 16)]
+    p2_clients: usize,
+    #[arg(long, default_value_t = 60)]
+    p2_seconds: u64,
+    #[arg(long, default_value_t = 1024)]
+    p3_mib: u64,
+    #[arg(long, default_value_t = 100_000)]
+    p4_descriptors: usize,
+    #[arg(long, default_value_t = 200)]
+    p4_samples: usize,
+    /// Pause between status polls of one upload, in milliseconds.
+    #[arg(long, default_value_t = 1)]
+    poll_ms: u64,
+    /// Extra `KEY=VALUE` environment for every service (repeatable).
+    #[arg(long = "env", value_parser = parse_env)]
+    extra_env: Vec<(String, String)>,
+}
+
+fn parse_env(text: &str) -> Result<(String, String), String> {
+    text.split_once('=')
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .ok_or_else(|| format!("{text:?} is not KEY=VALUE"))
+}
+
+async fn run_one(
+    scenario: Scenario,
+    backend: Backend,
+    settings: &Settings,
+    options: &Options,
+    report: &mut Report,
+) -> Result<()> {
+    let platform = Platform::start(backend, settings).await?;
+    let result = match scenario {
+        Scenario::P1 => scenarios::p1(&platform, options, report).await,
+        Scenario::P2 => scenarios::p2(&platform, options, report).await,
+        Scenario::P3 => scenarios::p3(&platform, options, report).await,
+        Scenario::P4 => scenarios::p4(&platform, options, report).await,
+        Scenario::All => unreachable!("expanded by main"),
+    };
+    if let Err(error) = &result {
+        eprintln!(
+            "{scenario:?} on {}: {error:#} (service logs in {})",
+            backend.name(),
+            platform.scratch().display()
+        );
+        // Keep the logs for a look: the temp dir is not removed on failure.
+        std::mem::forget(platform);
+        return result;
+    }
+    platform.stop().await?;
+    result
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let args = Args::parse();
+    let settings = Settings {
+        bin_dir: args.bin_dir.clone(),
+        admin_url: args.database_url.clone(),
+        log: args.service_log.clone(),
+        extra_env: args.extra_env.clone(),
+    };
+    let options = Options {
+        example: args
+            .fixtures
+            .join("packages/5gtango-ns-package-example.tgo"),
+        p1_runs: args.p1_runs,
+        p2_clients: args.p2_clients,
+        p2_duration: Duration::from_secs(args.p2_seconds),
+        p3_bytes: args.p3_mib * 1024 * 1024,
+        p4_descriptors: args.p4_descriptors,
+        p4_samples: args.p4_samples,
+        poll: Duration::from_millis(args.poll_ms),
+    };
+    let scenarios = match args.scenario {
+        Scenario::All => vec![Scenario::P1, Scenario::P2, Scenario::P3, Scenario::P4],
+        one => vec![one],
+    };
+    let backends = match args.backend {
+        Backends::Sqlite => vec![Backend::Sqlite],
+        Backends::Postgres => vec![Backend::Postgres],
+        Backends::Both => vec![Backend::Sqlite, Backend::Postgres],
+    };
+    let mut report = Report::default();
+    let mut failed = false;
+    for scenario in scenarios {
+        for &backend in &backends {
+            failed |= run_one(scenario, backend, &settings, &options, &mut report)
+                .await
+                .is_err();
+        }
+    }
+    println!("\n{}", report.markdown());
+    if failed {
+        anyhow::bail!("at least one scenario failed (see above)");
+    }
+    Ok(())
+}
