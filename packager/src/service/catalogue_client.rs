@@ -31,6 +31,8 @@ pub enum StoreError {
     MissingVnf { nsd: String, vnf: String },
     #[error("could not read {0}")]
     Local(String),
+    #[error("{} (everything stored so far was removed)", super::worker::timeout_message(*.0))]
+    Timeout(Duration),
 }
 
 impl StoreError {
@@ -41,6 +43,7 @@ impl StoreError {
             Self::Refused { .. } => "catalogue-error",
             Self::MissingVnf { .. } => "topology-invalid",
             Self::Local(_) => "io-error",
+            Self::Timeout(_) => "timeout",
         }
     }
 }
@@ -52,6 +55,40 @@ pub struct CatalogueClient {
     base: String,
     attempts: u32,
 }
+
+/// The uploaded archive: where it is and the name it was uploaded under.
+#[derive(Debug, Clone, Copy)]
+pub struct Archive<'a> {
+    pub path: &'a Path,
+    pub name: &'a str,
+}
+
+/// When the process must end, and the configured limit (for the message).
+#[derive(Debug, Clone, Copy)]
+pub struct Deadline {
+    pub at: tokio::time::Instant,
+    pub limit: Duration,
+}
+
+impl Deadline {
+    /// `Timeout` once the deadline has passed.
+    fn check(&self) -> Result<(), StoreError> {
+        if tokio::time::Instant::now() >= self.at {
+            return Err(StoreError::Timeout(self.limit));
+        }
+        Ok(())
+    }
+}
+
+/// What the writes of one store share: the user, the deadline, and what was created so far.
+struct Writer<'a> {
+    username: Option<&'a str>,
+    deadline: Deadline,
+    created: &'a mut Vec<(String, String)>,
+}
+
+/// How long one rollback delete may take.
+const DELETE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// What was stored: the package descriptor's uuid and URL.
 #[derive(Debug, Clone)]
@@ -159,45 +196,53 @@ impl CatalogueClient {
         Ok(())
     }
 
-    /// Store every part, then the package descriptor; on failure remove what was created.
+    /// Check that the package is new and its outside VNFs are known, store every part, then the
+    /// package descriptor. On failure, or when the deadline passed, remove what was created.
+    ///
+    /// The checks create nothing, so the deadline cuts them short. A write is never cut in the
+    /// middle (the catalogue may have done it without our knowing its uuid): the deadline is
+    /// checked before each one.
     pub async fn store(
         &self,
         unpacked: &mut Unpacked,
-        archive: &Path,
-        archive_name: &str,
+        archive: &Archive<'_>,
         username: Option<&str>,
         limits: &Limits,
+        deadline: Deadline,
     ) -> Result<Stored, StoreError> {
-        let triple = unpacked.record.triple().unwrap_or_default();
-        if let Some(uuid) = self.existing_package(&unpacked.record).await? {
-            return Err(StoreError::Duplicate { triple, uuid });
-        }
+        tokio::time::timeout_at(deadline.at, self.check_new(unpacked))
+            .await
+            .unwrap_or(Err(StoreError::Timeout(deadline.limit)))?;
         let mut created: Vec<(String, String)> = Vec::new();
-        let result = self
-            .store_parts(
-                unpacked,
-                archive,
-                archive_name,
-                username,
-                limits,
-                &mut created,
-            )
-            .await;
+        let writer = Writer {
+            username,
+            deadline,
+            created: &mut created,
+        };
+        let result = self.store_parts(unpacked, archive, limits, writer).await;
         if result.is_err() {
             self.roll_back(&created).await;
         }
         result
     }
 
+    /// Not a duplicate, and every VNF named from outside the package is known.
+    async fn check_new(&self, unpacked: &Unpacked) -> Result<(), StoreError> {
+        let triple = unpacked.record.triple().unwrap_or_default();
+        if let Some(uuid) = self.existing_package(&unpacked.record).await? {
+            return Err(StoreError::Duplicate { triple, uuid });
+        }
+        self.check_outside(&unpacked.topology.outside).await
+    }
+
     async fn store_parts(
         &self,
         unpacked: &mut Unpacked,
-        archive: &Path,
-        archive_name: &str,
-        username: Option<&str>,
+        archive: &Archive<'_>,
         limits: &Limits,
-        created: &mut Vec<(String, String)>,
+        writer: Writer<'_>,
     ) -> Result<Stored, StoreError> {
+        let username = writer.username;
         let root = unpacked.extracted.root.clone();
         for kind in [
             DescriptorType::Vnfd,
@@ -217,8 +262,9 @@ impl CatalogueClient {
                 if let Some(platform) = platform_of(&ct) {
                     query.push(("platform", platform.to_owned()));
                 }
+                writer.deadline.check()?;
                 let uuid = self.post_descriptor(unpacked, index, route, &query).await?;
-                created.push((route.to_owned(), uuid.clone()));
+                writer.created.push((route.to_owned(), uuid.clone()));
                 unpacked.record.package_content[index].uuid = Some(uuid);
             }
         }
@@ -230,6 +276,7 @@ impl CatalogueClient {
             let path =
                 resolve(&root, &entry.source).map_err(|e| StoreError::Local(e.to_string()))?;
             let name = base_name(&entry.source);
+            writer.deadline.check()?;
             let uuid = self
                 .post_file(
                     "files",
@@ -240,21 +287,25 @@ impl CatalogueClient {
                     &entry.source,
                 )
                 .await?;
-            created.push(("files".to_owned(), uuid.clone()));
+            writer.created.push(("files".to_owned(), uuid.clone()));
             unpacked.record.package_content[index].uuid = Some(uuid);
         }
+        writer.deadline.check()?;
         let tgo_uuid = self
             .post_file(
                 "tgo-packages",
                 &user_query(username),
-                archive,
+                archive.path,
                 "application/zip",
-                Some(archive_name),
-                archive_name,
+                Some(archive.name),
+                archive.name,
             )
             .await?;
-        created.push(("tgo-packages".to_owned(), tgo_uuid.clone()));
-        annotate(unpacked, &tgo_uuid, archive_name, limits);
+        writer
+            .created
+            .push(("tgo-packages".to_owned(), tgo_uuid.clone()));
+        annotate(unpacked, &tgo_uuid, archive.name, limits);
+        writer.deadline.check()?;
         let package_uuid = self
             .post_package_descriptor(&unpacked.record, username)
             .await?;
@@ -366,7 +417,10 @@ impl CatalogueClient {
     async fn roll_back(&self, created: &[(String, String)]) {
         for (route, uuid) in created.iter().rev() {
             let url = format!("{}/{route}/{uuid}", self.base);
-            match self.send(|| self.http.delete(&url)).await {
+            match self
+                .send(|| self.http.delete(&url).timeout(DELETE_TIMEOUT))
+                .await
+            {
                 Ok(r) if r.status().is_success() => {}
                 Ok(r) => tracing::error!(%url, status = %r.status(), "rollback delete refused"),
                 Err(e) => tracing::error!(%url, error = %e, "rollback delete failed"),

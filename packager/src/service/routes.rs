@@ -94,7 +94,7 @@ pub async fn upload_package(
         username: fields.get("username").cloned(),
         level,
         skip_store,
-        spool: upload.dir,
+        spool: std::sync::Arc::new(upload.dir),
     };
     slot.send(job);
     Ok(HttpResponse::Ok().json(ProcessAccepted {

@@ -11,7 +11,7 @@ use tokio::sync::{mpsc, Mutex};
 use uuid::Uuid;
 
 use super::{
-    catalogue_client::{CatalogueClient, Stored},
+    catalogue_client::{Archive, CatalogueClient, Deadline, Stored},
     config::Config,
     registry::Registry,
 };
@@ -20,7 +20,9 @@ use super::{
 #[derive(Debug)]
 pub struct Job {
     pub id: Uuid,
-    pub spool: TempDir,
+    /// The upload's spool directory, removed when the last holder lets go (the job, or an
+    /// unpack still running on its blocking thread after a timeout).
+    pub spool: Arc<TempDir>,
     pub archive: PathBuf,
     pub file_name: String,
     pub callback_url: Option<String>,
@@ -38,6 +40,9 @@ pub struct WorkerContext {
     pub http: reqwest::Client,
 }
 
+/// How long a rollback may run past the process deadline.
+const ROLLBACK_GRACE: Duration = Duration::from_secs(120);
+
 /// Start `workers` tasks reading from one bounded queue; returns its sender.
 pub fn start_pool(context: &WorkerContext) -> mpsc::Sender<Job> {
     let (sender, receiver) = mpsc::channel::<Job>(context.config.queue_capacity);
@@ -52,14 +57,12 @@ pub fn start_pool(context: &WorkerContext) -> mpsc::Sender<Job> {
                 let id = job.id;
                 let callback_url = job.callback_url.clone();
                 let deadline = context.config.process_timeout;
-                let event = match tokio::time::timeout(deadline, process(&context, job)).await {
+                // process() keeps its own deadline (and rolls back a store it interrupts); this
+                // is the last resort should even the rollback hang.
+                let last_resort = deadline + ROLLBACK_GRACE;
+                let event = match tokio::time::timeout(last_resort, process(&context, job)).await {
                     Ok(event) => event,
-                    Err(_) => failed_event(
-                        &context,
-                        id,
-                        "timeout",
-                        format!("processing took longer than {deadline:?}"),
-                    ),
+                    Err(_) => failed_event(&context, id, "timeout", timeout_message(last_resort)),
                 };
                 finish(&context, id, event, callback_url).await;
             }
@@ -71,6 +74,8 @@ pub fn start_pool(context: &WorkerContext) -> mpsc::Sender<Job> {
 /// Unpack, check, store; the event of the outcome.
 async fn process(context: &WorkerContext, job: Job) -> OnChangeEvent {
     context.registry.set_running(job.id);
+    let limit = context.config.process_timeout;
+    let deadline = tokio::time::Instant::now() + limit;
     let options = UnpackOptions {
         limits: context.config.limits,
         level: job.level,
@@ -84,11 +89,19 @@ async fn process(context: &WorkerContext, job: Job) -> OnChangeEvent {
         Ok(dir) => dir,
         Err(e) => return failed_event(context, job.id, "io-error", e.to_string()),
     };
-    let work_path = work.path().to_path_buf();
-    let unpacked =
-        tokio::task::spawn_blocking(move || unpack(&archive, &work_path, &options)).await;
-    let mut unpacked = match unpacked {
-        Ok(Ok(unpacked)) => unpacked,
+    // The blocking unpack owns the temp dirs it writes into, so that a timeout (which drops this
+    // future) cannot remove them under its feet; they go when it returns.
+    let spool = job.spool.clone();
+    let unpacking = tokio::task::spawn_blocking(move || {
+        let result = unpack(&archive, work.path(), &options);
+        (result, work, spool)
+    });
+    let Ok(unpacked) = tokio::time::timeout_at(deadline, unpacking).await else {
+        return failed_event(context, job.id, "timeout", timeout_message(limit));
+    };
+    let unpacked = unpacked.map(|(result, work, _spool)| result.map(|u| (u, work)));
+    let (mut unpacked, work) = match unpacked {
+        Ok(Ok(done)) => done,
         Ok(Err(e)) => return package_failure(context, job.id, &e),
         Err(e) => return failed_event(context, job.id, "internal-error", e.to_string()),
     };
@@ -102,20 +115,22 @@ async fn process(context: &WorkerContext, job: Job) -> OnChangeEvent {
         );
         return event;
     }
-    let catalogue = &context.catalogue;
-    let stored = async {
-        catalogue.check_outside(&unpacked.topology.outside).await?;
-        catalogue
-            .store(
-                &mut unpacked,
-                &job.archive,
-                &job.file_name,
-                job.username.as_deref(),
-                &context.config.limits,
-            )
-            .await
-    }
-    .await;
+    let stored = context
+        .catalogue
+        .store(
+            &mut unpacked,
+            &Archive {
+                path: &job.archive,
+                name: &job.file_name,
+            },
+            job.username.as_deref(),
+            &context.config.limits,
+            Deadline {
+                at: deadline,
+                limit,
+            },
+        )
+        .await;
     let event = match stored {
         Ok(stored) => event_of(
             context,
@@ -138,6 +153,10 @@ async fn process(context: &WorkerContext, job: Job) -> OnChangeEvent {
     };
     drop(work);
     event
+}
+
+pub fn timeout_message(limit: Duration) -> String {
+    format!("processing took longer than {limit:?}")
 }
 
 fn package_failure(context: &WorkerContext, id: Uuid, error: &PackageError) -> OnChangeEvent {

@@ -1,7 +1,7 @@
 //! The callback (decision 1 and 3): its exact shape on success and failure, retried until
 //! acknowledged; and a catalogue that goes away.
 
-use std::collections::BTreeSet;
+use std::{collections::BTreeSet, time::Duration};
 
 use package_format::test_support::{
     rehash, sample_package, sample_package_files, sha256_hex, ZipBuilder,
@@ -18,6 +18,7 @@ on_both_backends!(
     the_callback_is_exactly_the_finished_event_on_success_and_on_failure,
     a_catalogue_that_is_down_gives_catalogue_unavailable_and_no_residue,
     a_part_the_catalogue_refuses_rolls_back_every_part_stored_before_it,
+    a_process_whose_deadline_passes_while_storing_is_rolled_back,
 );
 
 const EVENT_KEYS: [&str; 8] = [
@@ -133,6 +134,31 @@ async fn the_callback_is_exactly_the_finished_event_on_success_and_on_failure(ba
     assert_eq!(delivered[1], bad_event);
     assert_event_shape(&delivered[1], &bad);
     assert_eq!(code(&delivered[1]), "checksum-mismatch");
+}
+
+async fn a_process_whose_deadline_passes_while_storing_is_rolled_back(backend: Backend) {
+    let catalogue = TestCatalogue::start(backend).await;
+    let target = catalogue.base.trim_start_matches("http://");
+    let target = target.split('/').next().unwrap().to_owned();
+    // Every answer of the catalogue takes 300 ms: the duplicate check, the VNFD and the NSD
+    // are done when the 800 ms deadline passes, the rest is not.
+    let relay = Relay::start(target, Mode::Slow(Duration::from_millis(300))).await;
+    let packager = TestPackager::start(&format!("{}/api/catalogues/v2", relay.origin), |c| {
+        c.process_timeout = Duration::from_millis(800);
+    })
+    .await;
+    let event = packager
+        .on_board(form(
+            sample_package("eu.test", "late", "0.1"),
+            "l.tgo",
+            None,
+        ))
+        .await;
+    assert_eq!(code(&event), "timeout", "{event}");
+    let message = event["package_metadata"]["error"].as_str().unwrap();
+    assert!(message.contains("removed"), "{message}");
+    catalogue.assert_empty().await;
+    assert!(packager.spooled().is_empty());
 }
 
 async fn a_catalogue_that_is_down_gives_catalogue_unavailable_and_no_residue(backend: Backend) {

@@ -1,6 +1,6 @@
 //! A TCP relay in front of the real catalogue, to take it away and bring it back: `Up`
 //! forwards, `Down` closes every connection at once (as a stopped server would), `Hang` accepts
-//! and never answers (a stuck server).
+//! and never answers (a stuck server), `Slow` forwards but holds every answer chunk a while.
 
 use std::sync::{Arc, Mutex};
 
@@ -15,6 +15,7 @@ pub enum Mode {
     Up,
     Down,
     Hang,
+    Slow(std::time::Duration),
 }
 
 pub struct Relay {
@@ -49,7 +50,7 @@ impl Relay {
     /// Switch mode; leaving `Up` cuts the connections already open.
     pub fn set(&self, mode: Mode) {
         *self.mode.lock().expect("mode") = mode;
-        if mode != Mode::Up {
+        if !matches!(mode, Mode::Up | Mode::Slow(_)) {
             self.connections.lock().expect("connections").abort_all();
         }
     }
@@ -87,6 +88,34 @@ async fn accept_loop(
                     }
                 });
             }
+            Mode::Slow(delay) => {
+                connections.lock().expect("connections").spawn(async move {
+                    if let Ok(outbound) = TcpStream::connect(&target).await {
+                        relay_slowly(inbound, outbound, delay).await;
+                    }
+                });
+            }
         }
+    }
+}
+
+/// Requests pass at once; each chunk of an answer waits `delay` first.
+async fn relay_slowly(inbound: TcpStream, outbound: TcpStream, delay: std::time::Duration) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (mut client_read, mut client_write) = inbound.into_split();
+    let (mut server_read, mut server_write) = outbound.into_split();
+    let requests = tokio::io::copy(&mut client_read, &mut server_write);
+    let answers = async {
+        let mut buffer = vec![0u8; 16 * 1024];
+        while let Ok(n @ 1..) = server_read.read(&mut buffer).await {
+            tokio::time::sleep(delay).await;
+            if client_write.write_all(&buffer[..n]).await.is_err() {
+                break;
+            }
+        }
+    };
+    tokio::select! {
+        _ = requests => {}
+        () = answers => {}
     }
 }
