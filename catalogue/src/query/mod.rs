@@ -1,12 +1,13 @@
 //! The list query language (catalogue.md §3): filters on metadata and descriptor fields,
 //! operators, `count`, `version=last`, deep keys, pagination.
 
-mod eval;
 pub mod parse;
-pub mod pg;
+mod pg;
+pub mod sql;
+mod sqlite;
 
-pub use eval::matches;
 pub use parse::parse_list_query;
+pub use sql::push_conditions;
 
 /// A comparison operator (`field.gt=...`); `Missing` is a key sent without a value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

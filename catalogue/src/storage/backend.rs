@@ -1,9 +1,10 @@
 //! The storage operations, written once and expanded for each backend: the SQL is the same
-//! text for PostgreSQL and SQLite (numbered `$n` parameters); only the transaction start and
-//! the row-lock suffix differ.
+//! text for PostgreSQL and SQLite (numbered `$n` parameters); only the transaction start,
+//! the row-lock suffix and the collation that orders text by code point differ (and, in
+//! `query::sql::Dialect`, how a descriptor path is followed).
 
 macro_rules! backend_ops {
-    ($db:ty, $pool:ty, $begin:expr, $lock:expr) => {
+    ($db:ty, $pool:ty, $begin:expr, $lock:expr, $codepoint:expr) => {
         use serde_json::Value;
         use shared_models::DescriptorKind;
         use sqlx::{QueryBuilder, Row};
@@ -17,14 +18,14 @@ macro_rules! backend_ops {
                 kind_from_key, now, BlobKind, BlobRow, DescriptorRow, NewDescriptor, Release,
                 StoredUpload, UploadMeta,
             },
-            query::{Listing, Page},
+            query::{push_conditions, ListQuery, Listing, Mode, Page},
             storage::{BlobFilter, CascadeReport, CreateOutcome},
         };
 
         type Tx = sqlx::Transaction<'static, $db>;
-        pub(super) type DbRow = <$db as sqlx::Database>::Row;
+        type DbRow = <$db as sqlx::Database>::Row;
 
-        pub(super) const DESCRIPTOR_COLUMNS: &str = "uuid, kind, vendor, name, version, \
+        const DESCRIPTOR_COLUMNS: &str = "uuid, kind, vendor, name, version, \
             platform, body, status, pkg_ref, md5, username, signature, created_at, updated_at";
         const BLOB_COLUMNS: &str = "uuid, file_name, md5, sha256, size, pkg_ref, username, \
             signature, created_at, updated_at";
@@ -37,7 +38,7 @@ macro_rules! backend_ops {
             Ok(pool.begin_with($begin).await?)
         }
 
-        pub(super) fn descriptor_row(row: &DbRow) -> Result<DescriptorRow, ApiError> {
+        fn descriptor_row(row: &DbRow) -> Result<DescriptorRow, ApiError> {
             let kind: String = row.try_get("kind")?;
             let body: String = row.try_get("body")?;
             Ok(DescriptorRow {
@@ -588,6 +589,74 @@ macro_rules! backend_ops {
                 .await?;
             tx.commit().await?;
             Ok(Some(report))
+        }
+
+        /// `SELECT <select> FROM descriptors WHERE kind = ? AND <conditions>`.
+        fn filtered<'a>(
+            select: &str,
+            kind: DescriptorKind,
+            query: &ListQuery,
+        ) -> QueryBuilder<'a, $db> {
+            let mut builder = QueryBuilder::new(format!("{select} FROM descriptors WHERE kind = "));
+            builder.push_bind(kind.key());
+            push_conditions(&mut builder, &query.conditions);
+            builder
+        }
+
+        fn limit_offset(builder: &mut QueryBuilder<'_, $db>, page: Page) {
+            builder.push(" LIMIT ");
+            builder.push_bind(i64::try_from(page.size).unwrap_or(i64::MAX));
+            builder.push(" OFFSET ");
+            builder.push_bind(i64::try_from(page.offset()).unwrap_or(i64::MAX));
+        }
+
+        /// The newest version per (name, vendor), ties to the oldest record; newest first.
+        fn last_versions<'a>(kind: DescriptorKind, query: &ListQuery) -> QueryBuilder<'a, $db> {
+            let c = $codepoint;
+            let ranked = format!(
+                "SELECT {DESCRIPTOR_COLUMNS}, ROW_NUMBER() OVER (PARTITION BY name{c}, vendor{c} \
+                 ORDER BY version{c} DESC, created_at, uuid) AS pick"
+            );
+            filtered(&format!("SELECT {DESCRIPTOR_COLUMNS} FROM ({ranked}"), kind, query)
+        }
+
+        /// A list query, run entirely in SQL: count, one page, or the last versions.
+        pub async fn list_descriptors(
+            pool: &$pool,
+            kind: DescriptorKind,
+            query: &ListQuery,
+        ) -> Result<Listing<DescriptorRow>, ApiError> {
+            let (total, mut select) = match query.mode {
+                Mode::Count | Mode::List => {
+                    let total: i64 = filtered("SELECT count(*)", kind, query)
+                        .build_query_scalar()
+                        .fetch_one(pool)
+                        .await?;
+                    if query.mode == Mode::Count {
+                        return Ok(Listing::Count(u64::try_from(total).unwrap_or(0)));
+                    }
+                    let mut select = filtered(&format!("SELECT {DESCRIPTOR_COLUMNS}"), kind, query);
+                    select.push(" ORDER BY created_at, uuid");
+                    (total, select)
+                }
+                Mode::LastVersion => {
+                    let mut count = filtered("SELECT count(*) FROM (SELECT DISTINCT name, vendor", kind, query);
+                    count.push(") AS groups");
+                    let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
+                    let c = $codepoint;
+                    let mut select = last_versions(kind, query);
+                    select.push(format_args!(
+                        ") AS ranked WHERE pick = 1 ORDER BY version{c} DESC, name{c}, vendor{c}"
+                    ));
+                    (total, select)
+                }
+            };
+            limit_offset(&mut select, query.page);
+            let rows = select.build().fetch_all(pool).await?;
+            Ok(Listing::Items {
+                items: rows.iter().map(descriptor_row).collect::<Result<_, _>>()?,
+                total: u64::try_from(total).unwrap_or(0),
+            })
         }
     };
 }

@@ -2,8 +2,6 @@
 
 mod backend;
 mod connect;
-mod list_pg;
-mod list_sqlite;
 mod pg;
 mod sqlite;
 
@@ -136,10 +134,7 @@ impl Repository {
         kind: DescriptorKind,
         query: &ListQuery,
     ) -> Result<Listing<DescriptorRow>, ApiError> {
-        match self {
-            Self::Postgres(pool) => list_pg::list_descriptors(pool, kind, query).await,
-            Self::Sqlite(pool) => list_sqlite::list_descriptors(pool, kind, query).await,
-        }
+        dispatch!(self, list_descriptors(kind, query))
     }
 
     pub async fn store_upload(
