@@ -61,6 +61,8 @@ pub struct CatalogueClient {
 pub struct Archive<'a> {
     pub path: &'a Path,
     pub name: &'a str,
+    /// SHA-256 of the uploaded bytes: the stored archive must have the same.
+    pub sha256: &'a str,
 }
 
 /// When the process must end, and the configured limit (for the message).
@@ -304,6 +306,11 @@ impl CatalogueClient {
         writer
             .created
             .push(("tgo-packages".to_owned(), tgo_uuid.clone()));
+        self.check_stored_archive(&tgo_uuid, archive.sha256).await?;
+        unpacked
+            .record
+            .metadata
+            .insert("package_sha256".into(), archive.sha256.into());
         annotate(unpacked, &tgo_uuid, archive.name, limits);
         writer.deadline.check()?;
         let package_uuid = self
@@ -411,6 +418,24 @@ impl CatalogueClient {
             });
         }
         uuid_of(response, "the package descriptor").await
+    }
+
+    /// The archive the catalogue stored has the digest of the bytes that were uploaded.
+    async fn check_stored_archive(&self, uuid: &str, sha256: &str) -> Result<(), StoreError> {
+        let url = format!("{}/tgo-packages/{uuid}", self.base);
+        let response = self
+            .send(|| self.http.get(&url).header("Accept", "application/json"))
+            .await?;
+        let status = response.status();
+        let record: Value = response.json().await.unwrap_or_default();
+        match record["sha256"].as_str() {
+            Some(stored) if stored.eq_ignore_ascii_case(sha256) => Ok(()),
+            stored => Err(StoreError::Refused {
+                what: format!("the archive (tgo-packages/{uuid})"),
+                status: status.as_u16(),
+                body: format!("stored sha256 {stored:?} differs from the uploaded {sha256}"),
+            }),
+        }
     }
 
     /// Undo in reverse order; a part another package also uses is only counted down.

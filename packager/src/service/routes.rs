@@ -90,6 +90,7 @@ pub async fn upload_package(
         id,
         archive: upload.path.clone(),
         file_name: upload.file_name.clone(),
+        sha256: upload.sha256.clone(),
         callback_url: fields.get("callback_url").cloned(),
         username: fields.get("username").cloned(),
         level,

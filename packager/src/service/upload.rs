@@ -5,6 +5,7 @@ use std::{collections::HashMap, path::PathBuf};
 
 use actix_multipart::Multipart;
 use futures_util::TryStreamExt;
+use sha2::{Digest, Sha256};
 use tempfile::TempDir;
 use tokio::io::AsyncWriteExt;
 
@@ -20,6 +21,8 @@ pub struct Upload {
     pub dir: TempDir,
     pub path: PathBuf,
     pub file_name: String,
+    /// SHA-256 (lower-case hex) of the package bytes, computed while they were written.
+    pub sha256: String,
     pub fields: HashMap<String, String>,
 }
 
@@ -40,7 +43,7 @@ pub async fn read_upload(
         .prefix("upload-")
         .tempdir_in(spool)
         .map_err(|e| ServiceError::Internal(format!("spool directory: {e}")))?;
-    let mut saved: Option<(PathBuf, String)> = None;
+    let mut saved: Option<(PathBuf, String, String)> = None;
     let mut fields = HashMap::new();
     while let Some(mut field) = payload
         .try_next()
@@ -62,6 +65,7 @@ pub async fn read_upload(
                 .await
                 .map_err(|e| ServiceError::Internal(e.to_string()))?;
             let mut written = 0u64;
+            let mut digest = Sha256::new();
             while let Some(chunk) = field
                 .try_next()
                 .await
@@ -71,6 +75,7 @@ pub async fn read_upload(
                 if written > limit {
                     return Err(ServiceError::TooLarge { limit });
                 }
+                digest.update(&chunk);
                 file.write_all(&chunk)
                     .await
                     .map_err(|e| ServiceError::Internal(e.to_string()))?;
@@ -78,7 +83,7 @@ pub async fn read_upload(
             file.flush()
                 .await
                 .map_err(|e| ServiceError::Internal(e.to_string()))?;
-            saved = Some((path, file_name));
+            saved = Some((path, file_name, hex::encode(digest.finalize())));
         } else {
             let mut value = Vec::new();
             while let Some(chunk) = field
@@ -97,11 +102,12 @@ pub async fn read_upload(
             fields.insert(name, String::from_utf8_lossy(&value).into_owned());
         }
     }
-    let (path, file_name) = saved.ok_or(ServiceError::MissingPackage)?;
+    let (path, file_name, sha256) = saved.ok_or(ServiceError::MissingPackage)?;
     Ok(Upload {
         dir,
         path,
         file_name,
+        sha256,
         fields,
     })
 }

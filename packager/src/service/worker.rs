@@ -25,6 +25,8 @@ pub struct Job {
     pub spool: Arc<TempDir>,
     pub archive: PathBuf,
     pub file_name: String,
+    /// SHA-256 of the archive, computed while it was spooled.
+    pub sha256: String,
     pub callback_url: Option<String>,
     pub username: Option<String>,
     pub level: ValidationLevel,
@@ -122,6 +124,7 @@ async fn process(context: &WorkerContext, job: Job) -> OnChangeEvent {
             &Archive {
                 path: &job.archive,
                 name: &job.file_name,
+                sha256: &job.sha256,
             },
             job.username.as_deref(),
             &context.config.limits,

@@ -75,6 +75,17 @@ async fn a_valid_package_is_stored_with_every_part_annotated(backend: Backend) {
         sample_package("eu.test", "good", "0.1").as_slice(),
         "the stored archive is the uploaded one"
     );
+    let digest =
+        package_format::test_support::sha256_hex(&sample_package("eu.test", "good", "0.1"));
+    assert_eq!(record["metadata"]["package_sha256"], digest.as_str());
+    let tgo_record: Value = p
+        .catalogue
+        .get(&format!("tgo-packages/{tgo_uuid}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(tgo_record["sha256"], digest.as_str(), "{tgo_record}");
     let snapshot = p.catalogue.snapshot().await;
     for (collection, want) in [
         ("packages", 1),
