@@ -7,6 +7,7 @@ pub mod error;
 pub mod registry;
 pub mod routes;
 pub mod startup;
+pub mod store;
 pub mod upload;
 pub mod worker;
 

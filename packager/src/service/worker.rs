@@ -11,9 +11,10 @@ use tokio::sync::{mpsc, Mutex};
 use uuid::Uuid;
 
 use super::{
-    catalogue_client::{Archive, CatalogueClient, Deadline, Stored},
+    catalogue_client::CatalogueClient,
     config::Config,
     registry::Registry,
+    store::{Archive, Deadline, Stored},
 };
 
 /// One accepted upload.
