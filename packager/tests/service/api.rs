@@ -221,3 +221,54 @@ async fn pings_and_health_answer() {
         assert_eq!(response.status(), 200, "{path}");
     }
 }
+
+/// Upload with `skip_store` (no catalogue needed) and extra fields.
+fn skip_store_form(name: &str) -> Form {
+    form(sample_package("eu.api", name, "0.1"), "p.tgo", None)
+        .text("skip_store", "true")
+        .text("layer", "")
+        .text("format", "eu.5gtango")
+}
+
+#[tokio::test]
+async fn a_finished_status_is_kept_for_its_time_to_live_then_forgotten() {
+    let (p, _relay) = stuck_packager(|c| c.status_ttl = Duration::from_secs(1)).await;
+    let id = p.accept(skip_store_form("ttl")).await;
+    let event = p.wait(&id).await;
+    assert_eq!(event["package_process_status"], "success", "{event}");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let response = reqwest::get(format!("{}/packages/status/{id}", p.base))
+            .await
+            .unwrap();
+        if response.status() == 404 {
+            break;
+        }
+        assert_eq!(response.status(), 200);
+        assert!(Instant::now() < deadline, "still kept after 10 s");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let list: Value = reqwest::get(format!("{}/packages/status", p.base))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["package_processes"], serde_json::json!([]));
+}
+
+#[tokio::test]
+async fn a_caller_chosen_process_id_is_used_and_cannot_be_reused() {
+    let (p, _relay) = stuck_packager(|_| {}).await;
+    let chosen = uuid::Uuid::new_v4().to_string();
+    let id = p
+        .accept(skip_store_form("chosen").text("package_process_uuid", chosen.clone()))
+        .await;
+    assert_eq!(id, chosen);
+    let again = p
+        .upload(skip_store_form("chosen2").text("package_process_uuid", chosen.clone()))
+        .await;
+    assert_json_error(again, 409, "process-exists").await;
+    assert_eq!(p.wait(&id).await["package_metadata"]["name"], "chosen");
+    assert!(p.spooled().is_empty(), "{:?}", p.spooled());
+}

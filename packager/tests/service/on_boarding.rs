@@ -14,6 +14,7 @@ on_both_backends!(
     a_vnf_already_in_the_catalogue_satisfies_the_topology,
     skip_store_validates_stores_nothing_and_still_calls_back,
     a_deleted_package_can_be_uploaded_again,
+    the_username_is_recorded_on_every_stored_part,
 );
 
 async fn a_valid_package_is_stored_with_every_part_annotated(backend: Backend) {
@@ -265,4 +266,26 @@ async fn a_deleted_package_can_be_uploaded_again(backend: Backend) {
     let second = p.packager.on_board(form(bytes, "a.tgo", None)).await;
     assert_eq!(second["package_process_status"], "success", "{second}");
     assert_eq!(p.catalogue.list("packages").await.len(), 1);
+}
+
+async fn the_username_is_recorded_on_every_stored_part(backend: Backend) {
+    let p = Platform::start(backend).await;
+    let upload = form(sample_package("eu.test", "owned", "0.1"), "o.tgo", None)
+        .text("username", "alice")
+        .text("layer", "")
+        .text("format", "");
+    let event = p.packager.on_board(upload).await;
+    assert_eq!(event["package_process_status"], "success", "{event}");
+    for (collection, uuids) in p.catalogue.snapshot().await {
+        for uuid in uuids {
+            let record: Value = p
+                .catalogue
+                .get(&format!("{collection}/{uuid}"))
+                .await
+                .json()
+                .await
+                .unwrap();
+            assert_eq!(record["username"], "alice", "{collection}: {record}");
+        }
+    }
 }
