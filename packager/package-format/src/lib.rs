@@ -26,6 +26,8 @@ pub mod yaml;
 
 #[cfg(test)]
 mod hostile_tests;
+#[cfg(test)]
+mod record_tests;
 #[cfg(any(test, feature = "test-support"))]
 pub mod test_support;
 
