@@ -74,36 +74,31 @@ pub enum PumpError {
     Client(String),
 }
 
-/// Copies the package part into `tx` chunk by chunk, at most `limit` bytes. On failure the
-/// error is also sent down the channel so the packager request is aborted, not completed.
+/// Copies the package part into `tx` chunk by chunk, at most `limit` bytes. The caller ends
+/// the outgoing request: dropping `tx` completes it, [`abort`] aborts it.
 pub async fn pump(
     field: &mut Field,
-    tx: mpsc::Sender<Result<Bytes, std::io::Error>>,
+    tx: &mpsc::Sender<Result<Bytes, std::io::Error>>,
     limit: u64,
 ) -> Result<u64, PumpError> {
     let mut total: u64 = 0;
     while let Some(chunk) = field.next().await {
-        let failure = match chunk {
-            Ok(chunk) => {
-                total += chunk.len() as u64;
-                if total > limit {
-                    Some(PumpError::TooLarge(limit))
-                } else {
-                    if tx.send(Ok(chunk)).await.is_err() {
-                        // The packager stopped reading: its answer tells what happened.
-                        return Ok(total);
-                    }
-                    None
-                }
-            }
-            Err(e) => Some(PumpError::Client(e.to_string())),
-        };
-        if let Some(failure) = failure {
-            let _ = tx.send(Err(std::io::Error::other("upload aborted"))).await;
-            return Err(failure);
+        let chunk = chunk.map_err(|e| PumpError::Client(e.to_string()))?;
+        total += chunk.len() as u64;
+        if total > limit {
+            return Err(PumpError::TooLarge(limit));
+        }
+        if tx.send(Ok(chunk)).await.is_err() {
+            // The packager stopped reading: its answer tells what happened.
+            return Ok(total);
         }
     }
     Ok(total)
+}
+
+/// Makes the outgoing request fail instead of completing, so the packager keeps nothing.
+pub async fn abort(tx: mpsc::Sender<Result<Bytes, std::io::Error>>) {
+    let _ = tx.send(Err(std::io::Error::other("upload aborted"))).await;
 }
 
 /// The request body stream fed by [`pump`].

@@ -73,21 +73,22 @@ pub async fn upload(
             deadline_ms: now_ms() + millis(state.settings.process_timeout),
         };
         processes::insert(&state.db, &new).await?;
-        let forwarded = forward(
-            &state,
-            &new,
-            fields.forwarded,
-            &mut field,
+        let part = PartToSend {
+            field,
             file_name,
             content_type,
-        )
-        .await;
-        if let Err(e) = forwarded {
-            forget(&state, new.id).await;
-            return Err(e);
+        };
+        let forwarded = forward(&state, &new, fields.forwarded, part, &mut multipart).await;
+        let trailing_callback = match forwarded {
+            Ok(url) => url,
+            Err(e) => {
+                forget(&state, new.id).await;
+                return Err(e);
+            }
+        };
+        if let Some(url) = trailing_callback {
+            processes::set_callback_url(&state.db, new.id, &url).await?;
         }
-        drop(field);
-        apply_trailing_fields(&state, new.id, &mut multipart).await?;
         return Ok(HttpResponse::Ok().json(ProcessAccepted {
             package_process_uuid: new.id.as_uuid(),
             status: ProcessState::Running,
@@ -128,15 +129,76 @@ fn check_declared_length(req: &HttpRequest, limit: u64) -> Result<(), ApiError> 
     }
 }
 
-/// Streams the package part to the packager while the request to it is in flight.
+/// The client's package part, to be streamed on.
+struct PartToSend {
+    field: actix_multipart::Field,
+    file_name: String,
+    content_type: String,
+}
+
+/// Streams the package part to the packager while the request to it is in flight, then reads
+/// the fields after the part before ending that request: a bad trailing `callback_url` aborts
+/// it, so the packager keeps nothing. Returns the trailing `callback_url`, checked.
 async fn forward(
     state: &AppState,
     process: &NewProcess,
     client_fields: Vec<(String, String)>,
-    field: &mut actix_multipart::Field,
-    file_name: String,
-    content_type: String,
-) -> Result<(), ApiError> {
+    part: PartToSend,
+    multipart: &mut Multipart,
+) -> Result<Option<String>, ApiError> {
+    let (tx, rx) = mpsc::channel(8);
+    let request = packager::forward(
+        &state.http,
+        &state.settings.packager_url,
+        packager_fields(state, process, client_fields),
+        PackagePart {
+            file_name: part.file_name,
+            content_type: part.content_type,
+            body: upload_form::channel_body(rx),
+        },
+    );
+    let limit = state.settings.max_upload_bytes;
+    let allowlist = &state.settings.callback_allowlist;
+    let mut field = part.field;
+    let sending = async move {
+        let pumped = upload_form::pump(&mut field, &tx, limit).await;
+        // The next field can only be read once this one is dropped.
+        drop(field);
+        let sent = match pumped {
+            Ok(bytes) => read_trailing(process.id, multipart, allowlist)
+                .await
+                .map(|callback| (bytes, callback)),
+            Err(PumpError::TooLarge(limit)) => Err(ApiError::PayloadTooLarge(limit)),
+            Err(PumpError::Client(e)) => Err(ApiError::BadRequest(format!(
+                "the upload was interrupted: {e}"
+            ))),
+        };
+        if sent.is_err() {
+            upload_form::abort(tx).await;
+        }
+        sent
+    };
+    let (answer, sent) = tokio::join!(request, sending);
+    match (answer, sent) {
+        // Our own reason to abort comes first: it is why the packager request failed.
+        (_, Err(e)) | (Err(e), Ok(_)) => Err(e),
+        (Ok(accepted), Ok((bytes, callback))) => {
+            if accepted.package_process_uuid != process.id.as_uuid() {
+                tracing::warn!(ours = %process.id, theirs = %accepted.package_process_uuid,
+                    "the packager did not keep the process id");
+            }
+            tracing::info!(process = %process.id, bytes, "upload forwarded to the packager");
+            Ok(callback)
+        }
+    }
+}
+
+/// What the packager is told besides the package.
+fn packager_fields(
+    state: &AppState,
+    process: &NewProcess,
+    client_fields: Vec<(String, String)>,
+) -> Vec<(String, String)> {
     let mut form_fields = vec![
         ("package_process_uuid".to_owned(), process.id.to_string()),
         (
@@ -152,51 +214,24 @@ async fn forward(
         form_fields.push(("skip_store".to_owned(), "false".to_owned()));
     }
     form_fields.extend(client_fields);
-    let (tx, rx) = mpsc::channel(8);
-    let request = packager::forward(
-        &state.http,
-        &state.settings.packager_url,
-        form_fields,
-        PackagePart {
-            file_name,
-            content_type,
-            body: upload_form::channel_body(rx),
-        },
-    );
-    let limit = state.settings.max_upload_bytes;
-    let (answer, pumped) = tokio::join!(request, upload_form::pump(field, tx, limit));
-    match (pumped, answer) {
-        (Err(PumpError::TooLarge(limit)), _) => Err(ApiError::PayloadTooLarge(limit)),
-        (Err(PumpError::Client(e)), _) => Err(ApiError::BadRequest(format!(
-            "the upload was interrupted: {e}"
-        ))),
-        (Ok(_), Err(e)) => Err(e),
-        (Ok(bytes), Ok(accepted)) => {
-            if accepted.package_process_uuid != process.id.as_uuid() {
-                tracing::warn!(ours = %process.id, theirs = %accepted.package_process_uuid,
-                    "the packager did not keep the process id");
-            }
-            tracing::info!(process = %process.id, bytes, "upload forwarded to the packager");
-            Ok(())
-        }
-    }
+    form_fields
 }
 
-/// The caller's `callback_url` may follow the package part; record it (and check it) now.
-async fn apply_trailing_fields(
-    state: &AppState,
+/// The fields after the package part (curl's `-F package=@x -F callback_url=...`): only a
+/// `callback_url` is used, checked against the allow-list.
+async fn read_trailing(
     id: ProcessId,
     multipart: &mut Multipart,
-) -> Result<(), ApiError> {
+    allowlist: &[String],
+) -> Result<Option<String>, ApiError> {
     let trailing = upload_form::trailing_fields(multipart).await?;
     if !trailing.forwarded.is_empty() {
         tracing::warn!(process = %id, "fields after the package part are not forwarded");
     }
-    if let Some(url) = trailing.callback_url {
-        let url = callback_url::check(&url, &state.settings.callback_allowlist)?;
-        processes::set_callback_url(&state.db, id, &url).await?;
-    }
-    Ok(())
+    trailing
+        .callback_url
+        .map(|url| callback_url::check(&url, allowlist))
+        .transpose()
 }
 
 /// Removes the record of a process the packager never accepted.

@@ -127,13 +127,7 @@ async fn a_trailing_callback_url_is_honoured(backend: Backend) {
             reqwest::multipart::Part::bytes(sample("late")).file_name("a.tgo"),
         )
         .text("callback_url", mock.callback_url("late"));
-    let res = app
-        .client
-        .post(app.url("/packages"))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
+    let res = app.post_form(form).await;
     assert_eq!(res.status(), 200);
     let got = mock.wait_for("late", 1, Duration::from_secs(10)).await;
     assert_eq!(got[0]["body"]["package_process_status"], "success");

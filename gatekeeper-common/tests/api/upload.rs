@@ -116,26 +116,14 @@ async fn request_errors_are_json(backend: Backend) {
         "no_package",
         reqwest::multipart::Part::bytes(b"x".to_vec()).file_name("a.tgo"),
     );
-    let res = app
-        .client
-        .post(app.url("/packages"))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
+    let res = app.post_form(form).await;
     assert_eq!(res.status(), 400);
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["code"], "missing-package");
     assert_eq!(body["error"], "Package parameter is mandatory");
 
     let form = reqwest::multipart::Form::new().text("package", "not a file");
-    let res = app
-        .client
-        .post(app.url("/packages"))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
+    let res = app.post_form(form).await;
     assert_eq!(res.status(), 400);
     assert_eq!(
         res.json::<Value>().await.unwrap()["code"],
@@ -235,7 +223,22 @@ async fn disallowed_callback_hosts_are_refused_before_forwarding(backend: Backen
         )
         .await;
     assert_eq!(res.status(), 400);
+    // After the package part (curl -F package=@x -F callback_url=...): the stream to the
+    // packager is aborted before it completes, so neither side keeps a process.
+    let form = reqwest::multipart::Form::new()
+        .part(
+            "package",
+            reqwest::multipart::Part::bytes(sample("cb")).file_name("p.tgo"),
+        )
+        .text("callback_url", "http://evil.example/cb");
+    let res = app.post_form(form).await;
+    assert_eq!(res.status(), 400);
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["code"],
+        "callback-not-allowed"
+    );
     assert!(platform.packager_processes().await.is_empty());
+    assert_eq!(db.count("processes").await, 0);
     app.upload_ok(
         "p.tgo",
         sample("cb"),

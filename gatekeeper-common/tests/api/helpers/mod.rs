@@ -96,6 +96,16 @@ impl TestApp {
         (status, res.json().await.expect("a JSON body"))
     }
 
+    /// POSTs a multipart form as it is to `/packages`.
+    pub async fn post_form(&self, form: reqwest::multipart::Form) -> reqwest::Response {
+        self.client
+            .post(self.url("/packages"))
+            .multipart(form)
+            .send()
+            .await
+            .expect("upload")
+    }
+
     /// A multipart upload of `bytes` as `name`, with `fields` before the package part.
     pub async fn upload(
         &self,
@@ -108,13 +118,7 @@ impl TestApp {
             form = form.text(k.to_string(), v.to_string());
         }
         let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned());
-        form = form.part("package", part);
-        self.client
-            .post(self.url("/packages"))
-            .multipart(form)
-            .send()
-            .await
-            .expect("upload")
+        self.post_form(form.part("package", part)).await
     }
 
     /// Uploads and returns the process id (expects 200).
