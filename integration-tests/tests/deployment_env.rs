@@ -165,3 +165,22 @@ fn compose_services_have_health_checks_on_the_ready_endpoint() {
         }
     }
 }
+
+/// docs/configuration.md names every variable a binary reads (RULES: it lists them all).
+#[test]
+fn configuration_md_documents_every_variable_the_binaries_read() {
+    let doc = std::fs::read_to_string(workspace_root().join("docs/configuration.md")).unwrap();
+    let mut missing = Vec::new();
+    for binary in BINARIES {
+        for var in ReadVars::of(binary).unwrap().literals {
+            if !doc.contains(&format!("`{var}`")) {
+                missing.push(format!("{binary}: {var}"));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "read but not in docs/configuration.md:\n{}",
+        missing.join("\n")
+    );
+}
