@@ -53,6 +53,9 @@ pub struct Config {
     pub default_page_size: u32,
     /// `GATEKEEPER_UPSTREAM_CONNECT_TIMEOUT`, default `5s`: connecting to packager/catalogue.
     pub upstream_connect_timeout: Duration,
+    /// `GATEKEEPER_PACKAGER_ANSWER_TIMEOUT`, default `30s`: how long the packager may take to
+    /// answer once the whole upload has been sent to it (it answers before processing).
+    pub packager_answer_timeout: Duration,
     /// `GATEKEEPER_WORKERS`, default `2`: HTTP worker threads.
     pub workers: usize,
     /// `GATEKEEPER_DB_MAX_CONNECTIONS`, default `10`.
@@ -83,6 +86,7 @@ impl Default for Config {
             max_upload_bytes: 1024 * 1024 * 1024,
             default_page_size: 100,
             upstream_connect_timeout: Duration::from_secs(5),
+            packager_answer_timeout: Duration::from_secs(30),
             workers: 2,
             db_max_connections: 10,
         }
@@ -126,6 +130,10 @@ impl Config {
             upstream_connect_timeout: duration(
                 "GATEKEEPER_UPSTREAM_CONNECT_TIMEOUT",
                 d.upstream_connect_timeout,
+            )?,
+            packager_answer_timeout: duration(
+                "GATEKEEPER_PACKAGER_ANSWER_TIMEOUT",
+                d.packager_answer_timeout,
             )?,
             workers: number("GATEKEEPER_WORKERS", d.workers)?,
             db_max_connections: number("GATEKEEPER_DB_MAX_CONNECTIONS", d.db_max_connections)?,

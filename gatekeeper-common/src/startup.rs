@@ -108,6 +108,7 @@ fn settings(config: &Config, port: u16) -> Settings {
         notify: config.notify(),
         process_timeout: config.process_timeout,
         max_upload_bytes: config.max_upload_bytes,
+        packager_answer_timeout: config.packager_answer_timeout,
         default_page_size: config.default_page_size,
         auth: config
             .jwt_secret

@@ -20,6 +20,8 @@ pub struct Settings {
     pub notify: Notify,
     pub process_timeout: Duration,
     pub max_upload_bytes: u64,
+    /// How long the packager may take to answer a completely sent upload.
+    pub packager_answer_timeout: Duration,
     pub default_page_size: u32,
     pub auth: Option<JwtAuth>,
     pub callback_allowlist: Vec<String>,

@@ -178,17 +178,44 @@ async fn forward(
         }
         sent
     };
-    let (answer, sent) = tokio::join!(request, sending);
-    match (answer, sent) {
-        // Our own reason to abort comes first: it is why the packager request failed.
-        (_, Err(e)) | (Err(e), Ok(_)) => Err(e),
-        (Ok(accepted), Ok((bytes, callback))) => {
-            if accepted.package_process_uuid != process.id.as_uuid() {
-                tracing::warn!(ours = %process.id, theirs = %accepted.package_process_uuid,
-                    "the packager did not keep the process id");
-            }
-            tracing::info!(process = %process.id, bytes, "upload forwarded to the packager");
-            Ok(callback)
+    let (accepted, (bytes, callback)) =
+        drive(request, sending, state.settings.packager_answer_timeout).await?;
+    if accepted.package_process_uuid != process.id.as_uuid() {
+        tracing::warn!(ours = %process.id, theirs = %accepted.package_process_uuid,
+            "the packager did not keep the process id");
+    }
+    tracing::info!(process = %process.id, bytes, "upload forwarded to the packager");
+    Ok(callback)
+}
+
+/// Drives the packager request and the sending side together. A packager that refuses early
+/// gives its answer; otherwise our own reason to abort comes first (it is why the request
+/// failed). Once everything is sent the packager has `limit` to answer: one that never does
+/// is unavailable, not a hang.
+async fn drive<T>(
+    request: impl std::future::Future<Output = Result<ProcessAccepted, ApiError>>,
+    sending: impl std::future::Future<Output = Result<T, ApiError>>,
+    limit: std::time::Duration,
+) -> Result<(ProcessAccepted, T), ApiError> {
+    tokio::pin!(request);
+    tokio::pin!(sending);
+    tokio::select! {
+        // Sending first: it has finished (with its abort reason) before the packager request
+        // can fail because of that abort.
+        biased;
+        sent = &mut sending => {
+            let sent = sent?;
+            let answer = tokio::time::timeout(limit, request).await.unwrap_or_else(|_| {
+                Err(ApiError::Unavailable {
+                    service: "packager",
+                    message: format!("no answer within {limit:?} after the upload was sent"),
+                })
+            });
+            Ok((answer?, sent))
+        }
+        answer = &mut request => {
+            let accepted = answer?;
+            Ok((accepted, sending.await?))
         }
     }
 }

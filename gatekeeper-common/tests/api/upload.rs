@@ -5,6 +5,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::both_backends;
+use crate::helpers::gate::Gate;
 use crate::helpers::packages::{sample, vnf_missing};
 use crate::helpers::{config, stack, Backend, Platform, TestApp, TestDb};
 
@@ -153,6 +154,23 @@ async fn unreachable_packager_gives_503_and_keeps_no_process(backend: Backend) {
     assert_eq!(db.count("processes").await, 0);
 }
 
+/// A packager that accepts the connection and never answers: the upload ends with 503 after
+/// `GATEKEEPER_PACKAGER_ANSWER_TIMEOUT`, and no process is kept.
+async fn a_packager_that_never_answers_gives_503(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    // A closed gate in front of nothing: it takes connections and holds them.
+    let silent = Gate::spawn(std::net::SocketAddr::from(([127, 0, 0, 1], 9))).await;
+    let mut cfg = config(&db);
+    cfg.packager_url = format!("http://{}/api/v1/packages", silent.addr);
+    cfg.packager_answer_timeout = Duration::from_millis(500);
+    let app = TestApp::spawn(cfg).await;
+    let res = app.upload("p.tgo", sample("silent"), &[]).await;
+    assert_eq!(res.status(), 503);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["code"], "packager-unavailable", "{body}");
+    assert_eq!(db.count("processes").await, 0);
+}
+
 async fn packager_rejections_are_passed_through(backend: Backend) {
     let (db, platform, app) = stack(backend).await;
     let res = app
@@ -253,6 +271,7 @@ both_backends!(
     validation_and_store_fields_reach_the_packager,
     request_errors_are_json,
     unreachable_packager_gives_503_and_keeps_no_process,
+    a_packager_that_never_answers_gives_503,
     packager_rejections_are_passed_through,
     a_full_packager_queue_gives_503_with_retry_after,
     disallowed_callback_hosts_are_refused_before_forwarding
