@@ -301,3 +301,30 @@ async fn a_large_refused_upload_reports_the_servers_error_not_a_broken_pipe() {
     too_large.assert_error(1, "payload-too-large");
     assert!(too_large.stderr.contains("(HTTP 413)"), "{too_large:#?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_callback_url_gets_the_outcome_event() {
+    let mock = callback_mock::build(callback_mock::Config::for_testing())
+        .await
+        .unwrap();
+    let mock_url = format!("http://127.0.0.1:{}", mock.port());
+    tokio::spawn(mock.run_until_stopped());
+    let p = Platform::start().await;
+    let (path, _) = p.package("called");
+    let callback = format!("{mock_url}/callbacks/cli");
+    let run = p
+        .sonata(&["upload", &path, "--callback-url", &callback])
+        .await;
+    run.assert_code(0);
+    let received: serde_json::Value = reqwest::get(format!(
+        "{mock_url}/api/v1/received/wait?path=/callbacks/cli&count=1&timeout_ms=10000"
+    ))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let event = &received["callbacks"][0]["body"];
+    assert_eq!(event["package_process_status"], "success", "{received}");
+    assert_eq!(event["package_id"], run.stdout.trim());
+}
