@@ -2,6 +2,8 @@
 //! memory of the process (server and client together, so an upper bound for the service).
 //!
 //! `cargo run -p catalogue --example stream_1gib [size-in-MiB]` (Linux: reads /proc).
+//! With `CATALOGUE_BLOB_STORE=s3://bucket/prefix` (and the `AWS_*` variables) the bytes go to
+//! that S3-compatible store instead of a temporary directory.
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::print_stdout)]
 
@@ -31,11 +33,12 @@ async fn main() -> anyhow::Result<()> {
         .unwrap_or(1024);
     let dir = tempfile::tempdir()?;
     let url = format!("sqlite://{}?mode=rwc", dir.path().join("cat.db").display());
-    let app = catalogue::build(catalogue::Config::for_testing(
-        url,
-        dir.path().join("blobs"),
-    ))
-    .await?;
+    let mut config = catalogue::Config::for_testing(url, dir.path().join("blobs"));
+    if let Ok(store) = std::env::var("CATALOGUE_BLOB_STORE") {
+        config.blob_store = catalogue::config::BlobStoreUrl::parse(&store)?;
+    }
+    println!("blob store: {:?}", config.blob_store);
+    let app = catalogue::build(config).await?;
     let base = format!("http://127.0.0.1:{}/api/catalogues/v2", app.port());
     tokio::spawn(app.run_until_stopped());
     let before = peak_rss_kib();

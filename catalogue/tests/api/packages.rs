@@ -4,12 +4,13 @@
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::helpers::{assert_error, json, on_both_backends, Backend, TestApp};
+use crate::helpers::{assert_error, json, on_both_backends, on_every_store, Backend, TestApp};
 
 on_both_backends!(
     cascade_delete_keeps_what_another_package_uses,
     package_content_routes
 );
+on_every_store!(concurrent_package_deletes_release_shared_parts_once);
 
 async fn created_uuid(response: reqwest::Response) -> String {
     assert!(response.status().is_success(), "{}", response.status());
@@ -216,4 +217,55 @@ async fn package_content_routes(backend: Backend) {
         json!([{"uuid": file}])
     );
     assert_eq!(app.count("/files").await, 0);
+}
+
+/// Six packages share a VNFD, an artifact record and the bytes of their archives; deleting
+/// them all at once releases every shared part once per package: nothing is left, nothing
+/// fails, and the shared blobs are collected.
+async fn concurrent_package_deletes_release_shared_parts_once(backend: Backend) {
+    const PACKAGES: usize = 6;
+    let app = TestApp::spawn(backend).await;
+    let vnf = vnf_id().to_string().into_bytes();
+    let mut packages = Vec::new();
+    for i in 0..PACKAGES {
+        let vnf_uuid = created_uuid(app.post_json("/vnfs", &vnf).await).await;
+        let file = created_uuid(app.upload("/files", "shared.cfg", b"shared".to_vec()).await).await;
+        let tgo = created_uuid(
+            app.upload("/tgo-packages", "p.tgo", b"same zip".to_vec())
+                .await,
+        )
+        .await;
+        let pd = json!({"vendor": "eu.5gtango", "name": format!("p{i}"), "version": "1",
+        "package_file_uuid": tgo,
+        "package_content": [
+            entry("application/vnd.5gtango.vnfd", "Definitions/v.yaml", &vnf_uuid, vnf_id()),
+            entry("text/plain", "cfg/shared.cfg", &file, json!("cfg/shared.cfg")),
+        ]});
+        packages
+            .push(created_uuid(app.post_json("/packages", pd.to_string().as_bytes()).await).await);
+    }
+    assert_eq!(json(app.get("/vnfs").await).await[0]["pkg_ref"], PACKAGES);
+    assert_eq!(app.stored_blobs().await.len(), 2);
+    let paths: Vec<String> = packages.iter().map(|p| format!("/packages/{p}")).collect();
+    let deletes = paths.iter().map(|path| app.delete(path));
+    for response in futures_util::future::join_all(deletes).await {
+        assert_eq!(response.status(), StatusCode::OK);
+        let body = json(response).await;
+        assert_eq!(
+            body["result"]["delete"]["vnfds"],
+            json!([vnf_id()]),
+            "{body}"
+        );
+        assert_eq!(
+            body["result"]["delete"]["files"].as_array().map(Vec::len),
+            Some(1)
+        );
+    }
+    for collection in ["/vnfs", "/files", "/tgo-packages", "/packages"] {
+        assert_eq!(app.count(collection).await, 0, "{collection}");
+    }
+    assert!(
+        app.stored_blobs().await.is_empty(),
+        "shared blobs collected"
+    );
 }
