@@ -62,3 +62,57 @@ async fn every_fixture_onboards_as_stated_on_postgres() {
 async fn every_fixture_onboards_as_stated_on_the_embedded_default() {
     whole_platform(Backend::Embedded).await;
 }
+
+/// Decision 3 across processes: callback-mock refuses the first two attempts with 500; the
+/// gatekeeper's outbox retries the same delivery until the third is accepted.
+#[tokio::test]
+async fn a_refused_callback_is_retried_until_accepted() {
+    use platform::Service;
+    let no_subscriber = [(Service::Gatekeeper, "GATEKEEPER_SUBSCRIBERS", "")];
+    let tp = TestPlatform::start(Backend::Embedded, &no_subscriber)
+        .await
+        .expect("the platform starts");
+    let plan = serde_json::json!({"status": 500, "count": 2});
+    let url = format!("{}/api/v1/failures", tp.callback_mock());
+    let answer = tp.http.put(url).json(&plan).send().await.unwrap();
+    assert!(answer.status().is_success(), "{}", answer.status());
+
+    let packed = scenario::pack(
+        &integration_tests::binaries::workspace_root().join("examples/hello-ns"),
+        tp.dir.path(),
+    )
+    .unwrap();
+    let bytes = std::fs::read(packed).unwrap();
+    let outcome = client::onboard(&tp, bytes, "hello.tgo", &[]).await;
+    let outcome = outcome.unwrap_or_else(|e| panic!("{e:#}\n{}", tp.logs()));
+    assert_eq!(outcome.status(), "success");
+
+    let all: serde_json::Value = tp
+        .http
+        .get(format!("{}/api/v1/received", tp.callback_mock()))
+        .query(&[("include_rejected", "true")])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let attempts = all["callbacks"].as_array().unwrap();
+    let answered: Vec<_> = attempts
+        .iter()
+        .map(|c| c["answered_status"].clone())
+        .collect();
+    assert_eq!(answered, [500, 500, 200], "{all}");
+    let attempt_numbers: Vec<_> = attempts
+        .iter()
+        .map(|c| c["headers"]["x-delivery-attempt"].clone())
+        .collect();
+    assert_eq!(attempt_numbers, ["1", "2", "3"], "{all}");
+    assert!(
+        attempts
+            .iter()
+            .all(|c| c["delivery_id"] == attempts[0]["delivery_id"]),
+        "one delivery id across retries: {all}"
+    );
+    tp.shutdown().await;
+}
