@@ -74,31 +74,77 @@ pub async fn list(
 
 /// The table: uuid padded to 40; name and version cut to 18 and padded to 20; the creation
 /// time cut to minutes with a space for the `T` (tng-cli's `package --list` layout).
+/// Descriptor tables add the platform (`5gtango`, `osm`, `onap`) before the time.
 pub fn table(collection: Collection, records: &[CatalogueRecord]) -> String {
-    let mut out = format!(
-        "{:<40}{:<20}{:<20}{}\n",
+    let descriptors = !matches!(collection, Collection::Packages);
+    let platform_header = if descriptors { "PLATFORM" } else { "" };
+    let mut out = row(
         collection.uuid_header(),
         "NAME",
         "VERSION",
-        "CREATED AT"
+        platform_header,
+        "CREATED AT",
     );
     for record in records {
         let body = record.body.value();
-        let field = |key: &str| cut(body.get(key).and_then(Value::as_str).unwrap_or("-"), 18);
-        let created = cut(&record.created_at.to_rfc3339(), 16).replace('T', " ");
-        out.push_str(
-            format!(
-                "{:<40}{:<20}{:<20}{}\n",
-                record.uuid.to_string(),
-                field("name"),
-                field("version"),
-                created
-            )
-            .trim_end(),
-        );
-        out.push('\n');
+        let field = |key: &str| cut(&identity_field(body, key).unwrap_or_else(|| "-".into()), 18);
+        let platform = match descriptors {
+            true => record.platform.as_deref().unwrap_or("-"),
+            false => "",
+        };
+        out.push_str(&row(
+            &record.uuid.to_string(),
+            &field("name"),
+            &field("version"),
+            platform,
+            &cut(&record.created_at.to_rfc3339(), 16).replace('T', " "),
+        ));
     }
     out
+}
+
+fn row(uuid: &str, name: &str, version: &str, platform: &str, created: &str) -> String {
+    let platform = match platform {
+        "" => String::new(),
+        p => format!("{p:<10}"),
+    };
+    let line = format!("{uuid:<40}{name:<20}{version:<20}{platform}{created}");
+    format!("{}\n", line.trim_end())
+}
+
+/// `name` or `version` of a descriptor: a top-level key (5GTANGO, package descriptors), the
+/// first entry of an OSM catalogue (`id` standing in for the name), or ONAP's `metadata`
+/// (`template_name`, `template_version`), as the catalogue reads identities.
+fn identity_field(body: &Value, key: &str) -> Option<String> {
+    if let Some(value) = body.get(key) {
+        return Some(text(value));
+    }
+    if let Some(meta) = body.get("metadata").and_then(Value::as_object) {
+        return meta
+            .iter()
+            .find(|(k, _)| k.to_ascii_lowercase().contains(key))
+            .map(|(_, v)| text(v));
+    }
+    let inner = body
+        .as_object()?
+        .values()
+        .next()?
+        .as_object()?
+        .values()
+        .next()?;
+    let first = match inner.as_array() {
+        Some(items) => items.first()?,
+        None => inner,
+    };
+    let fallback = if key == "name" { "id" } else { key };
+    first.get(key).or_else(|| first.get(fallback)).map(text)
+}
+
+fn text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
 }
 
 fn cut(text: &str, chars: usize) -> String {
@@ -139,6 +185,22 @@ pub async fn delete(gk: &Gatekeeper, uuid: Uuid, ui: Ui) -> Result<(), CliError>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn osm_and_onap_descriptors_show_their_names() {
+        let osm = serde_json::json!({"vnfd:vnfd-catalog": {"vnfd": [
+            {"id": "hackfest1-vnf", "version": "1.0"}]}});
+        assert_eq!(
+            identity_field(&osm, "name").as_deref(),
+            Some("hackfest1-vnf")
+        );
+        assert_eq!(identity_field(&osm, "version").as_deref(), Some("1.0"));
+        let onap = serde_json::json!({"metadata": {"template_name": "vCPE_vgw",
+            "template_version": 1.0}});
+        assert_eq!(identity_field(&onap, "name").as_deref(), Some("vCPE_vgw"));
+        assert_eq!(identity_field(&onap, "version").as_deref(), Some("1.0"));
+        assert_eq!(identity_field(&serde_json::json!([]), "name"), None);
+    }
 
     #[test]
     fn the_table_has_tng_cli_columns() {

@@ -188,10 +188,27 @@ async fn services_and_functions_list_the_descriptors() {
     let services = p.sonata(&["services"]).await;
     services.assert_code(0);
     assert!(services.stdout.starts_with("SERVICE UUID"), "{services:#?}");
-    assert!(services.stdout.lines().nth(1).unwrap()[40..].starts_with("described "));
+    let row = services.stdout.lines().nth(1).unwrap();
+    assert!(row[40..].starts_with("described "), "{row}");
+    assert_eq!(&row[80..90], "5gtango   ", "the platform column: {row}");
     let functions = p.sonata(&["functions", "--json"]).await;
     functions.assert_code(0);
     assert_eq!(functions.json()[0]["vnfd"]["name"], "described-vnf");
+
+    // OSM and ONAP descriptors keep their names elsewhere; the table still shows them.
+    p.upload_fixture("eu.5gtango.mixed-ns-package-example.0.1.tgo")
+        .await
+        .assert_code(0);
+    let functions = p.sonata(&["functions"]).await;
+    let rows: Vec<&str> = functions.stdout.lines().skip(1).collect();
+    assert_eq!(rows.len(), 4, "{functions:#?}");
+    for (name, platform) in [("hackfest1-vnf", "osm"), ("vCPE_vgw", "onap")] {
+        assert!(
+            rows.iter()
+                .any(|r| r[40..].starts_with(name) && r[80..].starts_with(platform)),
+            "{name} on {platform}: {functions:#?}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
