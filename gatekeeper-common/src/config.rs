@@ -56,6 +56,9 @@ pub struct Config {
     /// `GATEKEEPER_PACKAGER_ANSWER_TIMEOUT`, default `30s`: how long the packager may take to
     /// answer once the whole upload has been sent to it (it answers before processing).
     pub packager_answer_timeout: Duration,
+    /// `GATEKEEPER_CATALOGUE_ANSWER_TIMEOUT`, default `30s`: how long the catalogue may take to
+    /// start answering a call (a download's body then streams without a limit).
+    pub catalogue_answer_timeout: Duration,
     /// `GATEKEEPER_WORKERS`, default `2`: HTTP worker threads.
     pub workers: usize,
     /// `GATEKEEPER_DB_MAX_CONNECTIONS`, default `10`.
@@ -87,6 +90,7 @@ impl Default for Config {
             default_page_size: 100,
             upstream_connect_timeout: Duration::from_secs(5),
             packager_answer_timeout: Duration::from_secs(30),
+            catalogue_answer_timeout: Duration::from_secs(30),
             workers: 2,
             db_max_connections: 10,
         }
@@ -134,6 +138,10 @@ impl Config {
             packager_answer_timeout: duration(
                 "GATEKEEPER_PACKAGER_ANSWER_TIMEOUT",
                 d.packager_answer_timeout,
+            )?,
+            catalogue_answer_timeout: duration(
+                "GATEKEEPER_CATALOGUE_ANSWER_TIMEOUT",
+                d.catalogue_answer_timeout,
             )?,
             workers: number("GATEKEEPER_WORKERS", d.workers)?,
             db_max_connections: number("GATEKEEPER_DB_MAX_CONNECTIONS", d.db_max_connections)?,

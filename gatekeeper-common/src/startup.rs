@@ -65,7 +65,11 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
     let workers = spawn_workers(&config, &db, &http, &shutdown);
     let state = web::Data::new(AppState {
         db,
-        catalogue: Catalogue::new(http.clone(), &config.catalogue_url),
+        catalogue: Catalogue::new(
+            http.clone(),
+            &config.catalogue_url,
+            config.catalogue_answer_timeout,
+        ),
         http,
         settings,
         alive_since: chrono::Utc::now(),

@@ -1,5 +1,7 @@
 //! Reading from and deleting in the catalogue.
 
+use std::time::Duration;
+
 use reqwest::header::{ACCEPT, CONTENT_TYPE, RANGE};
 use serde_json::Value;
 
@@ -11,13 +13,26 @@ use crate::error::ApiError;
 pub struct Catalogue {
     http: reqwest::Client,
     base: String,
+    answer_timeout: Duration,
 }
 
 impl Catalogue {
-    pub fn new(http: reqwest::Client, base: &str) -> Self {
+    /// `answer_timeout` bounds the wait for an answer's head (bodies stream without a limit).
+    pub fn new(http: reqwest::Client, base: &str, answer_timeout: Duration) -> Self {
         Self {
             http,
             base: base.trim_end_matches('/').to_owned(),
+            answer_timeout,
+        }
+    }
+
+    async fn send(&self, request: reqwest::RequestBuilder) -> Result<reqwest::Response, ApiError> {
+        match tokio::time::timeout(self.answer_timeout, request.send()).await {
+            Ok(sent) => sent.map_err(|e| unreachable("catalogue", &e)),
+            Err(_) => Err(ApiError::Unavailable {
+                service: "catalogue",
+                message: format!("no answer within {:?}", self.answer_timeout),
+            }),
         }
     }
 
@@ -43,10 +58,7 @@ impl Catalogue {
         if let Some(range) = range {
             request = request.header(RANGE, range);
         }
-        request
-            .send()
-            .await
-            .map_err(|e| unreachable("catalogue", &e))
+        self.send(request).await
     }
 
     /// A GET of a JSON document: `None` when the catalogue answers 404.
@@ -68,12 +80,11 @@ impl Catalogue {
     }
 
     pub async fn delete(&self, path: &str) -> Result<reqwest::Response, ApiError> {
-        self.http
+        let request = self
+            .http
             .delete(self.url(path))
             .header(ACCEPT, "application/json")
-            .header(CONTENT_TYPE, "application/json")
-            .send()
-            .await
-            .map_err(|e| unreachable("catalogue", &e))
+            .header(CONTENT_TYPE, "application/json");
+        self.send(request).await
     }
 }

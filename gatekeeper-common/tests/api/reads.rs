@@ -5,6 +5,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::both_backends;
+use crate::helpers::gate::Gate;
 use crate::helpers::packages::{fixture, member, sample, VENDOR};
 use crate::helpers::{config, stack, Backend, Platform, TestApp, TestDb};
 
@@ -316,7 +317,31 @@ async fn catalogue_down_gives_503_and_bad_uuids_400(backend: Backend) {
     }
 }
 
+/// A catalogue that takes connections and never answers: reads end with 503, not a hang.
+async fn a_silent_catalogue_gives_503(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let silent = Gate::spawn(std::net::SocketAddr::from(([127, 0, 0, 1], 9))).await;
+    let mut cfg = config(&db);
+    cfg.catalogue_url = format!("http://{}/api/catalogues/v2", silent.addr);
+    cfg.catalogue_answer_timeout = std::time::Duration::from_millis(300);
+    let app = TestApp::spawn(cfg).await;
+    let id = uuid::Uuid::new_v4();
+    for path in [
+        "/packages".to_owned(),
+        "/functions".to_owned(),
+        format!("/packages/{id}"),
+        format!("/packages/{id}/package-file"),
+    ] {
+        let (status, body) = app.get_json(&path).await;
+        assert_eq!(status, 503, "{path}");
+        assert_eq!(body["code"], "catalogue-unavailable", "{path}");
+    }
+    let res = app.delete(&format!("/packages/{id}")).await;
+    assert_eq!(res.status(), 503);
+}
+
 both_backends!(
+    a_silent_catalogue_gives_503,
     lists_paginate_with_record_count_and_rewritten_links,
     get_download_and_delete_a_package,
     every_member_of_a_wrapped_package_downloads_byte_identical,
