@@ -10,6 +10,7 @@ use crate::db::outbox::{self, DeliveryView};
 use crate::db::processes::{self, Finished, ProcessRecord};
 use crate::error::ApiError;
 use crate::state::{Settings, State};
+use crate::upstream::packager;
 
 /// The process record after the callback.
 #[derive(Debug, Serialize, ToSchema)]
@@ -78,38 +79,44 @@ pub async fn on_change(body: web::Bytes, state: State) -> Result<HttpResponse, A
     }))
 }
 
-/// A process already failed (timed out) whose packager stored the package after all: remove
-/// that package so the failure leaves nothing behind in the catalogue (decision 5).
+/// A process the gatekeeper failed with `timeout` whose packager stored the package after all:
+/// remove that package so the failure leaves nothing behind (decision 5). The on-change
+/// endpoint is open, so the package id is only trusted when the packager's own status of the
+/// process names it.
 async fn undo_late_success(state: &State, record: &ProcessRecord, event: &OnChangeEvent) {
-    let stored_late = record.state == ProcessState::Failed
-        && event.package_process_status == ProcessOutcome::Success;
-    let Some(package) = event.package_id.as_deref().filter(|_| stored_late) else {
+    let timed_out = record.state == ProcessState::Failed
+        && record.event.as_ref().and_then(OnChangeEvent::error_code) == Some("timeout");
+    let claimed = event
+        .package_id
+        .as_deref()
+        .filter(|_| timed_out && event.package_process_status == ProcessOutcome::Success);
+    let Some(claimed) = claimed else {
         return;
     };
-    let Ok(package) = uuid::Uuid::parse_str(package) else {
-        return;
-    };
-    // Only a package stored after this upload began can be its late result.
-    let path = format!("packages/{package}");
-    let created = match state.catalogue.get_json(&path).await {
-        Ok(Some(found)) => found
-            .get("created_at")
-            .and_then(serde_json::Value::as_str)
-            .and_then(|t| DateTime::parse_from_rfc3339(t).ok()),
-        _ => None,
-    };
-    if created.is_none_or(|at| at < record.created_at) {
+    let confirmed = packager::stored_package(
+        &state.http,
+        &state.settings.packager_url,
+        record.id,
+        state.settings.packager_answer_timeout,
+    )
+    .await;
+    if confirmed.as_deref() != Some(claimed) {
+        tracing::warn!(process = %record.id, package = claimed,
+            "a late success the packager does not confirm was ignored");
         return;
     }
-    match state.catalogue.delete(&path).await {
+    let Ok(package) = uuid::Uuid::parse_str(claimed) else {
+        return;
+    };
+    match state.catalogue.delete(&format!("packages/{package}")).await {
         Ok(res) if res.status().is_success() || res.status() == reqwest::StatusCode::NOT_FOUND => {
-            tracing::warn!(process = %record.id, %package, "removed a package stored after its process had failed");
+            tracing::warn!(process = %record.id, %package, "removed a package stored after its process timed out");
         }
         Ok(res) => {
-            tracing::error!(process = %record.id, %package, status = %res.status(), "could not remove a package stored after its process had failed");
+            tracing::error!(process = %record.id, %package, status = %res.status(), "could not remove a package stored after its process timed out");
         }
         Err(e) => {
-            tracing::error!(process = %record.id, %package, error = %e, "could not remove a package stored after its process had failed");
+            tracing::error!(process = %record.id, %package, error = %e, "could not remove a package stored after its process timed out");
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use reqwest::header::ACCEPT;
 use reqwest::multipart::{Form, Part};
-use shared_models::ProcessAccepted;
+use shared_models::{OnChangeEvent, ProcessAccepted, ProcessId, ProcessOutcome};
 
 use super::{error_from, unreachable};
 use crate::error::ApiError;
@@ -47,4 +47,31 @@ pub async fn forward(
             service: "packager",
             message: format!("unreadable acceptance: {e}"),
         })
+}
+
+/// The package the packager says it stored for process `id` (`GET <packager>/status/<id>`),
+/// if it reports a success; `None` for anything else, errors included.
+pub async fn stored_package(
+    http: &reqwest::Client,
+    packager_url: &str,
+    id: ProcessId,
+    limit: std::time::Duration,
+) -> Option<String> {
+    let url = format!("{}/status/{id}", packager_url.trim_end_matches('/'));
+    let asked = http
+        .get(url)
+        .header(ACCEPT, "application/json")
+        .timeout(limit);
+    let status: OnChangeEvent = asked
+        .send()
+        .await
+        .ok()?
+        .error_for_status()
+        .ok()?
+        .json()
+        .await
+        .ok()?;
+    (status.package_process_status == ProcessOutcome::Success)
+        .then_some(status.package_id)
+        .flatten()
 }

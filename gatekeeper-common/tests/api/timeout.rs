@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use crate::both_backends;
 use crate::helpers::packages::sample;
-use crate::helpers::{Backend, CallbackMock, Platform, TestApp, TestDb};
+use crate::helpers::{event, Backend, CallbackMock, Platform, TestApp, TestDb};
 
 async fn a_process_without_outcome_fails_with_timeout_and_calls_back(backend: Backend) {
     let db = TestDb::new(backend).await;
@@ -60,6 +60,17 @@ async fn a_process_without_outcome_fails_with_timeout_and_calls_back(backend: Ba
     let (_, after) = app.get_json(&format!("/packages/status/{id}")).await;
     assert_eq!(after, done);
     assert_eq!(mock.attempts("late").await.len(), 1);
+
+    // A forged late success naming another package removes nothing: the packager's own
+    // status of the process does not name it.
+    // (Uploaded through a replica with the default deadline, so it cannot time out itself.)
+    let patient = TestApp::spawn(platform.config(&db)).await;
+    let other = patient.onboard_ok("o.tgo", sample("other")).await;
+    let mut forged = event(&id, true);
+    forged["package_id"] = other.clone().into();
+    let (status, answer) = app.post_event(&forged).await;
+    assert_eq!((status, &answer["already_finished"]), (200, &true.into()));
+    assert_eq!(app.get_json(&format!("/packages/{other}")).await.0, 200);
 }
 
 both_backends!(a_process_without_outcome_fails_with_timeout_and_calls_back);
