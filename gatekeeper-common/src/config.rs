@@ -44,6 +44,9 @@ pub struct Config {
     /// `GATEKEEPER_JWT_ROLES`: when set (comma-separated), the token's `role`/`roles` must name
     /// one of them (else 403).
     pub jwt_roles: Vec<String>,
+    /// `SONATA_SERVICE_TOKEN`: when set, `POST /packages/on-change` needs it in
+    /// `X-Service-Token`, and every call to the packager and the catalogue carries it.
+    pub service_token: Option<shared_models::ServiceToken>,
     /// `GATEKEEPER_CALLBACK_ALLOWLIST`: comma-separated hosts (`host` or `host:port`) a caller's
     /// `callback_url` may point at. Empty = any host.
     pub callback_allowlist: Vec<String>,
@@ -85,6 +88,7 @@ impl Default for Config {
             callback_timeout: Duration::from_secs(10),
             jwt_secret: None,
             jwt_roles: Vec::new(),
+            service_token: None,
             callback_allowlist: Vec::new(),
             max_upload_bytes: 1024 * 1024 * 1024,
             default_page_size: 100,
@@ -128,6 +132,7 @@ impl Config {
             callback_timeout: duration("GATEKEEPER_CALLBACK_TIMEOUT", d.callback_timeout)?,
             jwt_secret: text("GATEKEEPER_JWT_SECRET"),
             jwt_roles: list("GATEKEEPER_JWT_ROLES"),
+            service_token: shared_models::ServiceToken::from_env(),
             callback_allowlist: list("GATEKEEPER_CALLBACK_ALLOWLIST"),
             max_upload_bytes: number("GATEKEEPER_MAX_UPLOAD_BYTES", d.max_upload_bytes)?,
             default_page_size: number("GATEKEEPER_DEFAULT_PAGE_SIZE", d.default_page_size)?,

@@ -5,7 +5,7 @@ use actix_web::{
     http::{header, StatusCode},
     HttpResponse, ResponseError,
 };
-use shared_models::{ErrorBody, ProcessId};
+use shared_models::{ErrorBody, ProcessId, ServiceTokenError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -29,6 +29,8 @@ pub enum ApiError {
     Unauthorized(String),
     #[error("{0}")]
     Forbidden(String),
+    #[error("{0}")]
+    ServiceToken(#[from] ServiceTokenError),
     #[error("No status found for {0} processing id")]
     ProcessNotFound(ProcessId),
     #[error("{message}")]
@@ -75,6 +77,7 @@ impl ApiError {
             Self::CallbackNotAllowed(_) => "callback-not-allowed".into(),
             Self::Unauthorized(_) => "unauthorized".into(),
             Self::Forbidden(_) => "forbidden".into(),
+            Self::ServiceToken(e) => e.code().into(),
             Self::ProcessNotFound(_) => "process-not-found".into(),
             Self::NotFound { code, .. } => (*code).into(),
             Self::NoRoute(_) => "not-found".into(),
@@ -109,6 +112,9 @@ impl ResponseError for ApiError {
             | Self::CallbackNotAllowed(_) => StatusCode::BAD_REQUEST,
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::ServiceToken(e) => {
+                StatusCode::from_u16(e.status()).unwrap_or(StatusCode::UNAUTHORIZED)
+            }
             Self::ProcessNotFound(_) | Self::NotFound { .. } | Self::NoRoute(_) => {
                 StatusCode::NOT_FOUND
             }

@@ -55,8 +55,14 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
     let listener = TcpListener::bind(&config.bind)
         .map_err(|e| anyhow::anyhow!("cannot bind {}: {e}", config.bind))?;
     let port = listener.local_addr()?.port();
+    // Callbacks and notifications to callers never carry the service token; calls to the
+    // packager and the catalogue do.
     let http = reqwest::Client::builder()
         .connect_timeout(config.upstream_connect_timeout)
+        .build()?;
+    let internal_http = reqwest::Client::builder()
+        .connect_timeout(config.upstream_connect_timeout)
+        .default_headers(token_headers(config.service_token.as_ref())?)
         .build()?;
     let settings = settings(&config, port);
     tracing::info!(public_url = %settings.public_url, callback = %settings.callback_url,
@@ -66,11 +72,11 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
     let state = web::Data::new(AppState {
         db,
         catalogue: Catalogue::new(
-            http.clone(),
+            internal_http.clone(),
             &config.catalogue_url,
             config.catalogue_answer_timeout,
         ),
-        http,
+        internal_http,
         settings,
         alive_since: chrono::Utc::now(),
     });
@@ -119,7 +125,22 @@ fn settings(config: &Config, port: u16) -> Settings {
             .as_deref()
             .map(|secret| JwtAuth::new(secret, config.jwt_roles.clone())),
         callback_allowlist: config.callback_allowlist.clone(),
+        service_token: config.service_token.clone(),
     }
+}
+
+/// `X-Service-Token: <token>` when one is configured, else nothing.
+fn token_headers(
+    token: Option<&shared_models::ServiceToken>,
+) -> anyhow::Result<reqwest::header::HeaderMap> {
+    let mut headers = reqwest::header::HeaderMap::new();
+    if let Some(token) = token {
+        let mut value = reqwest::header::HeaderValue::from_str(token.as_str())
+            .map_err(|_| anyhow::anyhow!("SONATA_SERVICE_TOKEN must be visible ASCII"))?;
+        value.set_sensitive(true);
+        headers.insert(shared_models::SERVICE_TOKEN_HEADER, value);
+    }
+    Ok(headers)
 }
 
 fn spawn_workers(

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use shared_models::ServiceToken;
 
 use crate::auth::JwtAuth;
 use crate::db::processes::Notify;
@@ -24,6 +25,8 @@ pub struct Settings {
     pub packager_answer_timeout: Duration,
     pub default_page_size: u32,
     pub auth: Option<JwtAuth>,
+    /// `SONATA_SERVICE_TOKEN`, required on the on-change callback when set.
+    pub service_token: Option<ServiceToken>,
     pub callback_allowlist: Vec<String>,
 }
 
@@ -36,7 +39,8 @@ impl Settings {
 
 pub struct AppState {
     pub db: Db,
-    pub http: reqwest::Client,
+    /// For calls to the packager: carries the service token when one is configured.
+    pub internal_http: reqwest::Client,
     pub catalogue: Catalogue,
     pub settings: Settings,
     pub alive_since: DateTime<Utc>,

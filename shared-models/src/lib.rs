@@ -8,9 +8,11 @@ pub mod error;
 pub mod event;
 pub mod ids;
 pub mod napd;
+pub mod service_token;
 
 pub use catalogue::{BlobRecord, CatalogueRecord, DescriptorKind};
 pub use error::ErrorBody;
 pub use event::{OnChangeEvent, ProcessAccepted, ProcessOutcome, ProcessState, EVENT_NAME};
 pub use ids::{ProcessId, ProcessIdError};
 pub use napd::{ContentEntry, ContentId, NapdRecord, DEFAULT_DESCRIPTOR_SCHEMA};
+pub use service_token::{ServiceToken, ServiceTokenError, SERVICE_TOKEN_ENV, SERVICE_TOKEN_HEADER};

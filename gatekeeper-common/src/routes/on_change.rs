@@ -1,6 +1,6 @@
 //! `POST /packages/on-change`: the packager's callback.
 
-use actix_web::{post, web, HttpResponse};
+use actix_web::{post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use shared_models::{ErrorBody, OnChangeEvent, ProcessId, ProcessOutcome, ProcessState};
@@ -33,11 +33,21 @@ pub struct OnChangeAnswer {
     request_body = OnChangeEvent,
     responses(
         (status = 200, body = OnChangeAnswer),
-        (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)
+        (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 401, body = ErrorBody, description = "`service-token-required` (SONATA_SERVICE_TOKEN set)"),
+        (status = 403, body = ErrorBody, description = "`service-token-invalid`")
     )
 )]
 #[post("/packages/on-change")]
-pub async fn on_change(body: web::Bytes, state: State) -> Result<HttpResponse, ApiError> {
+pub async fn on_change(
+    req: HttpRequest,
+    body: web::Bytes,
+    state: State,
+) -> Result<HttpResponse, ApiError> {
+    if let Some(token) = &state.settings.service_token {
+        let presented = req.headers().get(shared_models::SERVICE_TOKEN_HEADER);
+        token.check(presented.map(|v| v.as_bytes()))?;
+    }
     let event: OnChangeEvent = serde_json::from_slice(&body).map_err(|e| {
         let raw = String::from_utf8_lossy(&body);
         ApiError::InvalidEvent(format!(
@@ -81,8 +91,8 @@ pub async fn on_change(body: web::Bytes, state: State) -> Result<HttpResponse, A
 
 /// A process the gatekeeper failed with `timeout` whose packager stored the package after all:
 /// remove that package so the failure leaves nothing behind (decision 5). The on-change
-/// endpoint is open, so the package id is only trusted when the packager's own status of the
-/// process names it.
+/// endpoint is open without `SONATA_SERVICE_TOKEN`, so the package id is only trusted when the
+/// packager's own status of the process names it.
 async fn undo_late_success(state: &State, record: &ProcessRecord, event: &OnChangeEvent) {
     let timed_out = record.state == ProcessState::Failed
         && record.event.as_ref().and_then(OnChangeEvent::error_code) == Some("timeout");
@@ -94,7 +104,7 @@ async fn undo_late_success(state: &State, record: &ProcessRecord, event: &OnChan
         return;
     };
     let confirmed = packager::stored_package(
-        &state.http,
+        &state.internal_http,
         &state.settings.packager_url,
         record.id,
         state.settings.packager_answer_timeout,

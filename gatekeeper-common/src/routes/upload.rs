@@ -148,7 +148,7 @@ async fn forward(
 ) -> Result<Option<String>, ApiError> {
     let (tx, rx) = mpsc::channel(8);
     let request = packager::forward(
-        &state.http,
+        &state.internal_http,
         &state.settings.packager_url,
         packager_fields(state, process, client_fields),
         PackagePart {

@@ -19,6 +19,7 @@ mod reads;
 mod replicas;
 mod restart;
 mod service_shape;
+mod service_token;
 mod status;
 mod timeout;
 mod upload;

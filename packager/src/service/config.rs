@@ -33,6 +33,9 @@ pub struct Config {
     pub default_level: ValidationLevel,
     /// `PACKAGER_MAX_ENTRIES`, `PACKAGER_MAX_UNPACKED_BYTES`, `PACKAGER_MAX_RATIO`.
     pub limits: Limits,
+    /// `SONATA_SERVICE_TOKEN`: when set, `/api/v1/packages*` needs it in `X-Service-Token`, and
+    /// the calls to the catalogue and the callbacks carry it.
+    pub service_token: Option<shared_models::ServiceToken>,
 }
 
 impl Default for Config {
@@ -51,6 +54,7 @@ impl Default for Config {
             schema_dir: None,
             default_level: ValidationLevel::Topology,
             limits: Limits::default(),
+            service_token: None,
         }
     }
 }
@@ -96,6 +100,7 @@ impl Config {
                 max_ratio: env_or("PACKAGER_MAX_RATIO", d.limits.max_ratio)?,
                 ..d.limits
             },
+            service_token: shared_models::ServiceToken::from_env(),
         })
     }
 

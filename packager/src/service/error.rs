@@ -1,7 +1,7 @@
 //! The service's errors and their one mapping to HTTP.
 
 use actix_web::{http::StatusCode, HttpResponse, ResponseError};
-use shared_models::ErrorBody;
+use shared_models::{ErrorBody, ServiceTokenError};
 
 /// What a request to the packager can fail with.
 #[derive(Debug, thiserror::Error)]
@@ -24,6 +24,8 @@ pub enum ServiceError {
     MalformedId(String),
     #[error("unreadable upload: {0}")]
     Upload(String),
+    #[error("{0}")]
+    ServiceToken(#[from] ServiceTokenError),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -40,6 +42,7 @@ impl ServiceError {
             Self::ProcessNotFound(_) => "not-found",
             Self::MalformedId(_) => "malformed-uuid",
             Self::Upload(_) => "bad-upload",
+            Self::ServiceToken(e) => e.code(),
             Self::Internal(_) => "internal-error",
         }
     }
@@ -57,6 +60,9 @@ impl ResponseError for ServiceError {
             Self::QueueFull => StatusCode::SERVICE_UNAVAILABLE,
             Self::ProcessExists(_) => StatusCode::CONFLICT,
             Self::ProcessNotFound(_) => StatusCode::NOT_FOUND,
+            Self::ServiceToken(e) => {
+                StatusCode::from_u16(e.status()).unwrap_or(StatusCode::UNAUTHORIZED)
+            }
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

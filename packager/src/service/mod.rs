@@ -6,6 +6,7 @@ pub mod config;
 pub mod error;
 pub mod registry;
 pub mod routes;
+pub mod service_token;
 pub mod startup;
 pub mod store;
 pub mod upload;

@@ -13,6 +13,7 @@ use super::{
     config::Config,
     registry::Registry,
     routes::{self, AppState},
+    service_token,
     worker::{start_pool, WorkerContext},
 };
 
@@ -69,8 +70,10 @@ fn json_error(code: &str, message: String, status: StatusCode) -> actix_web::Err
 pub async fn build(config: Config) -> anyhow::Result<Application> {
     let listener = TcpListener::bind(config.bind)?;
     let port = listener.local_addr()?.port();
+    // Catalogue calls and callbacks carry the service token (a trusted cluster network).
     let http = reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(5))
+        .default_headers(service_token::outgoing(config.service_token.as_ref())?)
         .build()?;
     let registry = Registry::default();
     let catalogue = CatalogueClient::new(
@@ -96,6 +99,7 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
     let known = web::Data::new(routes::KnownPaths::of(&openapi));
     let server = HttpServer::new(move || {
         App::new()
+            .wrap(actix_web::middleware::from_fn(service_token::require))
             .app_data(known.clone())
             .wrap(tracing_actix_web::TracingLogger::default())
             .app_data(state.clone())

@@ -11,4 +11,5 @@ mod concurrency;
 mod events;
 mod fixtures;
 mod on_boarding;
+mod service_token;
 mod spool;

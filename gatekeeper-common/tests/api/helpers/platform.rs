@@ -28,6 +28,15 @@ impl Platform {
         Self::start_with(backend, false, |_| {}).await
     }
 
+    /// Catalogue and packager, wired directly; `tweak` adjusts the packager's configuration
+    /// (its `service_token` is then also sent by this platform's own calls to it).
+    pub async fn start_tweaked(
+        backend: Backend,
+        tweak: impl FnOnce(&mut packager::service::Config),
+    ) -> Self {
+        Self::start_with(backend, false, tweak).await
+    }
+
     /// The packager reaches the catalogue only through a closed gate: its processes hang until
     /// [`Gate::open`]. `tweak` adjusts the packager's configuration (workers, queue).
     pub async fn start_gated(
@@ -63,6 +72,7 @@ impl Platform {
         ));
         config.temp_dir = blobs.path().to_path_buf();
         tweak(&mut config);
+        let client = client_with(config.service_token.as_ref());
         let packager = packager::service::build(config)
             .await
             .expect("packager builds");
@@ -72,7 +82,7 @@ impl Platform {
             catalogue_url: format!("http://{cat_addr}/api/catalogues/v2"),
             packager_url: format!("http://127.0.0.1:{packager_port}/api/v1/packages"),
             gate,
-            client: reqwest::Client::new(),
+            client,
             _catalogue_db: catalogue_db,
             _blobs: blobs,
         }
@@ -129,4 +139,17 @@ impl Platform {
     pub fn gate(&self) -> &Gate {
         self.gate.as_ref().expect("a gated platform")
     }
+}
+
+/// A client sending `X-Service-Token` when a token is given.
+pub fn client_with(token: Option<&shared_models::ServiceToken>) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    if let Some(token) = token {
+        let value = reqwest::header::HeaderValue::from_str(token.as_str()).expect("ASCII token");
+        headers.insert(shared_models::SERVICE_TOKEN_HEADER, value);
+    }
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .expect("client")
 }

@@ -40,6 +40,8 @@ pub struct TestPackager {
     /// `http://127.0.0.1:<port>/api/v1`.
     pub base: String,
     pub spool: tempfile::TempDir,
+    /// Sends the configured `service_token` (if any) on every call.
+    pub client: reqwest::Client,
 }
 
 impl TestPackager {
@@ -49,17 +51,25 @@ impl TestPackager {
         let mut config = Config::for_testing(catalogue_url);
         config.temp_dir = spool.path().to_path_buf();
         tweak(&mut config);
+        let client = reqwest::Client::builder()
+            .default_headers(
+                packager::service::service_token::outgoing(config.service_token.as_ref())
+                    .expect("token header"),
+            )
+            .build()
+            .expect("client");
         let app = build(config).await.expect("the packager starts");
         let port = app.port();
         tokio::spawn(app.run_until_stopped());
         Self {
             base: format!("http://127.0.0.1:{port}/api/v1"),
             spool,
+            client,
         }
     }
 
     pub async fn upload(&self, form: Form) -> reqwest::Response {
-        reqwest::Client::new()
+        self.client
             .post(format!("{}/packages", self.base))
             .multipart(form)
             .send()
@@ -81,7 +91,10 @@ impl TestPackager {
     }
 
     pub async fn status(&self, id: &str) -> Value {
-        let response = reqwest::get(format!("{}/packages/status/{id}", self.base))
+        let response = self
+            .client
+            .get(format!("{}/packages/status/{id}", self.base))
+            .send()
             .await
             .expect("the packager answers");
         assert_eq!(response.status(), 200, "status of {id}");
