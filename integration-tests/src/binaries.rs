@@ -70,6 +70,15 @@ fn build(stale: &[String]) {
     command
         .current_dir(workspace_root())
         .args(["build", "--bins"]);
+    // Into the target directory this test runs from (`target/<profile>/..`), whatever
+    // `--target-dir` the test build was given.
+    let dir = bin_dir();
+    if let Some(target) = dir.parent() {
+        command.arg("--target-dir").arg(target);
+    }
+    if dir.file_name().is_some_and(|n| n == "release") {
+        command.arg("--release");
+    }
     for package in PACKAGES {
         command.args(["-p", package]);
     }
