@@ -60,7 +60,9 @@ async fn main() -> anyhow::Result<()> {
         .await?
         .json()
         .await?;
-    let uuid = uploaded["uuid"].as_str().expect("uuid");
+    let Some(uuid) = uploaded["uuid"].as_str() else {
+        anyhow::bail!("upload refused: {uploaded}");
+    };
     let upload_time = started.elapsed();
 
     let response = client.get(format!("{base}/files/{uuid}")).send().await?;

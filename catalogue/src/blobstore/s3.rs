@@ -4,7 +4,8 @@
 //!
 //! Credentials and endpoint come from the usual AWS variables (`AWS_ACCESS_KEY_ID`,
 //! `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`, `AWS_REGION`, `AWS_ENDPOINT_URL` for
-//! S3-compatible servers such as MinIO; plain `http://` endpoints are allowed).
+//! S3-compatible servers such as MinIO; plain `http://` endpoints are allowed; `AWS_TIMEOUT`
+//! for one request, default 15 minutes).
 
 use std::{io, sync::Arc};
 
@@ -16,7 +17,7 @@ use futures_util::{
 use object_store::{
     aws::{AmazonS3, AmazonS3Builder, AmazonS3ConfigKey},
     path::Path,
-    GetOptions, GetRange, ObjectStore, PutPayload, WriteMultipart,
+    ClientConfigKey, GetOptions, GetRange, ObjectStore, PutPayload, WriteMultipart,
 };
 
 use super::{
@@ -29,6 +30,8 @@ const PART_SIZE: usize = 8 * 1024 * 1024;
 /// Parts uploading at once; with the part being filled this bounds memory to ~3 parts.
 const PARTS_IN_FLIGHT: usize = 2;
 const STAGING: &str = "tmp";
+/// Default limit of one S3 request (a part, or the copy of a whole object).
+const REQUEST_TIMEOUT: &str = "15m";
 
 /// Aborts a multipart upload whose future was dropped midway (the client went away).
 struct AbortOnDrop(Option<WriteMultipart>);
@@ -72,6 +75,12 @@ impl S3BlobStore {
         let endpoint = builder.get_config_value(&AmazonS3ConfigKey::Endpoint);
         if endpoint.is_some_and(|e| e.starts_with("http://")) {
             builder = builder.with_allow_http(true);
+        }
+        // The commit copies the whole object server-side in one request: the client's default
+        // 30 s is too short for gigabytes. `AWS_TIMEOUT` (e.g. `30m`) overrides this default.
+        let timeout = AmazonS3ConfigKey::Client(ClientConfigKey::Timeout);
+        if builder.get_config_value(&timeout).is_none() {
+            builder = builder.with_config(timeout, REQUEST_TIMEOUT);
         }
         let store = builder
             .build()

@@ -611,13 +611,21 @@ macro_rules! backend_ops {
         }
 
         /// The newest version per (name, vendor), ties to the oldest record; newest first.
+        /// The window runs over the narrow index columns only; the page of picked uuids then
+        /// fetches its full rows.
         fn last_versions<'a>(kind: DescriptorKind, query: &ListQuery) -> QueryBuilder<'a, $db> {
             let c = $codepoint;
+            let order = format!("ORDER BY version{c} DESC, name{c}, vendor{c}");
             let ranked = format!(
-                "SELECT {DESCRIPTOR_COLUMNS}, ROW_NUMBER() OVER (PARTITION BY name{c}, vendor{c} \
-                 ORDER BY version{c} DESC, created_at, uuid) AS pick"
+                "SELECT {DESCRIPTOR_COLUMNS} FROM descriptors WHERE uuid IN (SELECT uuid FROM \
+                 (SELECT uuid, name, vendor, version, ROW_NUMBER() OVER (PARTITION BY \
+                 name{c}, vendor{c} ORDER BY version{c} DESC, created_at, uuid) AS pick"
             );
-            filtered(&format!("SELECT {DESCRIPTOR_COLUMNS} FROM ({ranked}"), kind, query)
+            let mut builder = filtered(&ranked, kind, query);
+            builder.push(format_args!(") AS ranked WHERE pick = 1 {order}"));
+            limit_offset(&mut builder, query.page);
+            builder.push(format_args!(") {order}"));
+            builder
         }
 
         /// A list query, run entirely in SQL: count, one page, or the last versions.
@@ -637,21 +645,16 @@ macro_rules! backend_ops {
                     }
                     let mut select = filtered(&format!("SELECT {DESCRIPTOR_COLUMNS}"), kind, query);
                     select.push(" ORDER BY created_at, uuid");
+                    limit_offset(&mut select, query.page);
                     (total, select)
                 }
                 Mode::LastVersion => {
                     let mut count = filtered("SELECT count(*) FROM (SELECT DISTINCT name, vendor", kind, query);
                     count.push(") AS groups");
                     let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
-                    let c = $codepoint;
-                    let mut select = last_versions(kind, query);
-                    select.push(format_args!(
-                        ") AS ranked WHERE pick = 1 ORDER BY version{c} DESC, name{c}, vendor{c}"
-                    ));
-                    (total, select)
+                    (total, last_versions(kind, query))
                 }
             };
-            limit_offset(&mut select, query.page);
             let rows = select.build().fetch_all(pool).await?;
             Ok(Listing::Items {
                 items: rows.iter().map(descriptor_row).collect::<Result<_, _>>()?,
