@@ -8,7 +8,9 @@
 # Env:   CONTRACT_PROFILE=debug|release (debug), CONTRACT_MAX_EXAMPLES (20), CONTRACT_SEED (1),
 #        CONTRACT_MAX_TIME seconds per service (30; fuzzing repeats until it is spent; the
 #        figures in docs/reliability.md used 120), CONTRACT_VENV (~/.cache/contract-venv),
-#        CONTRACT_KEEP=1 keeps the temp dir (service logs, JUnit reports), FIXTURES_DIR.
+#        CONTRACT_KEEP=1 keeps the temp dir (service logs, JUnit reports), CONTRACT_NO_BUILD=1
+#        uses the binaries already in target/<profile>, CONTRACT_BUILD_ARGS (what to build),
+#        FIXTURES_DIR.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$PWD"
@@ -30,13 +32,23 @@ fi
 
 build_flags=()
 [ "$profile" = release ] && build_flags=(--release)
-cargo build "${build_flags[@]}" -p catalogue -p packager -p gatekeeper-common -p callback-mock
+# CI passes CONTRACT_BUILD_ARGS="--workspace --bins --locked": the features then unify as in
+# the test step before it, so only the binaries are linked.
+read -r -a build_args <<<"${CONTRACT_BUILD_ARGS:--p catalogue -p packager -p gatekeeper-common -p callback-mock}"
+[ "${CONTRACT_NO_BUILD:-0}" = 1 ] || cargo build "${build_flags[@]}" "${build_args[@]}"
 bin="$root/target/$profile"
 
 work="$(mktemp -d -t contract-XXXXXX)"
 pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for _ in $(seq 1 50); do
+    alive=0
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    [ "$alive" = 0 ] && break
+    sleep 0.1
+  done
+  for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
   if [ "${CONTRACT_KEEP:-0}" = 1 ]; then echo "kept $work"; else rm -rf "$work"; fi
 }
@@ -74,12 +86,16 @@ done
 # Real records for the list and read operations: on-board the canonical example once.
 example="$fixtures/packages/5gtango-ns-package-example.tgo"
 if [ -f "$example" ]; then
-  id=$(curl -fsS -F "package=@$example" "http://127.0.0.1:$gk_port/api/v3/packages" \
-    | python3 -c 'import json,sys; print(json.load(sys.stdin)["package_process_uuid"])')
+  answer=$(curl -sS -m 30 -F "package=@$example" "http://127.0.0.1:$gk_port/api/v3/packages") || {
+    echo "!!! seeding: the upload of $example through the gatekeeper did not answer in 30 s"
+    failed_seed=1; }
+  id=$(printf '%s' "${answer:-}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["package_process_uuid"])' 2>/dev/null || true)
   for _ in $(seq 1 100); do
-    curl -fsS "http://127.0.0.1:$gk_port/api/v3/packages/status/$id" | grep -q package_process_status && break
+    [ -n "$id" ] || break
+    curl -sS -m 5 "http://127.0.0.1:$gk_port/api/v3/packages/status/$id" | grep -q '"success"' && { seeded=1; break; }
     sleep 0.1
   done
+  [ "${seeded:-0}" = 1 ] || { echo "!!! seeding failed: ${answer:-no answer}"; failed_seed=1; }
 fi
 
 openapi_url() {
@@ -110,6 +126,7 @@ extra_args() {
 export SCHEMATHESIS_HOOKS=contract_hooks PYTHONPATH="$root/scripts${PYTHONPATH:+:$PYTHONPATH}"
 
 failed=()
+[ "${failed_seed:-0}" = 1 ] && failed+=("seed-upload")
 for service in "${services[@]}"; do
   url="$(openapi_url "$service")"
   echo "=== schemathesis $st_version: $service ($url)"

@@ -60,9 +60,13 @@ struct Args {
     p4_descriptors: usize,
     #[arg(long, default_value_t = 200)]
     p4_samples: usize,
-    /// Pause between status polls of one upload, in milliseconds.
+    /// Pause between status polls of one upload, in milliseconds (P1, P4).
     #[arg(long, default_value_t = 1)]
     poll_ms: u64,
+    /// Pause between status polls in P2: 16 clients polling every millisecond would be a load
+    /// of their own.
+    #[arg(long, default_value_t = 20)]
+    p2_poll_ms: u64,
     /// Extra `KEY=VALUE` environment for every service (repeatable).
     #[arg(long = "env", value_parser = parse_env)]
     extra_env: Vec<(String, String)>,
@@ -90,13 +94,12 @@ async fn run_one(
         Scenario::All => unreachable!("expanded by main"),
     };
     if let Err(error) = &result {
+        let kept = platform.abandon().await;
         eprintln!(
-            "{scenario:?} on {}: {error:#} (service logs in {})",
+            "{scenario:?} on {}: {error:#} (service logs kept in {})",
             backend.name(),
-            platform.scratch().display()
+            kept.display()
         );
-        // Keep the logs for a look: the temp dir is not removed on failure.
-        std::mem::forget(platform);
         return result;
     }
     platform.stop().await?;
@@ -123,6 +126,7 @@ async fn main() -> Result<()> {
         p4_descriptors: args.p4_descriptors,
         p4_samples: args.p4_samples,
         poll: Duration::from_millis(args.poll_ms),
+        p2_poll: Duration::from_millis(args.p2_poll_ms),
     };
     let scenarios = match args.scenario {
         Scenario::All => vec![Scenario::P1, Scenario::P2, Scenario::P3, Scenario::P4],

@@ -116,6 +116,9 @@ impl Platform {
                     format!("http://127.0.0.1:{pkg}/api/v1/packages"),
                 ),
                 ("CATALOGUE_URL", cat_url.clone()),
+                // The default (1 GiB) is below P3's package of a 1 GiB artifact plus
+                // descriptors; the packager and the catalogue default to 8 GiB.
+                ("GATEKEEPER_MAX_UPLOAD_BYTES", (8u64 << 30).to_string()),
             ],
         )?;
         platform.spawn(
@@ -228,6 +231,14 @@ impl Platform {
         self.dir.path()
     }
 
+    /// CPU seconds (user + system) every service has used since it started.
+    pub fn cpu_seconds(&self) -> Vec<(&'static str, f64)> {
+        self.services
+            .iter()
+            .map(|s| (s.name, cpu_seconds(s.child.id()).unwrap_or(0.0)))
+            .collect()
+    }
+
     /// Peak resident memory (`VmHWM`, KiB) of every service since it started.
     pub fn peak_rss_kib(&self) -> Vec<(&'static str, u64)> {
         self.services
@@ -243,9 +254,22 @@ impl Platform {
         }
     }
 
+    /// Stop every service and drop the databases, but keep the temp dir (service logs) for a
+    /// look; returns its path.
+    pub async fn abandon(mut self) -> PathBuf {
+        self.kill_all();
+        let _ = self.drop_databases().await;
+        let dir = std::mem::replace(&mut self.dir, tempfile::tempdir().expect("temp dir"));
+        dir.keep()
+    }
+
     /// Stop every service (SIGKILL: state is thrown away) and drop the databases.
     pub async fn stop(mut self) -> Result<()> {
         self.kill_all();
+        self.drop_databases().await
+    }
+
+    async fn drop_databases(&mut self) -> Result<()> {
         let databases = std::mem::take(&mut self.databases);
         if !databases.is_empty() {
             let mut conn = PgConnection::connect(&self.admin_url).await?;
@@ -262,6 +286,17 @@ impl Drop for Platform {
     fn drop(&mut self) {
         self.kill_all();
     }
+}
+
+/// User + system CPU seconds of a process so far (`/proc/<pid>/stat`, 100 ticks a second).
+fn cpu_seconds(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let utime: f64 = fields.get(11)?.parse().ok()?;
+    let stime: f64 = fields.get(12)?.parse().ok()?;
+    Some((utime + stime) / 100.0)
 }
 
 fn vm_hwm_kib(pid: u32) -> Option<u64> {

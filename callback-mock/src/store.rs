@@ -25,7 +25,7 @@ pub struct ReceivedCallback {
     /// The `X-Delivery-Id` header, when the sender set one.
     pub delivery_id: Option<String>,
     /// The body: parsed JSON, a string when it was not JSON, null when empty.
-    #[schema(value_type = Object)]
+    /// (Any JSON value: `serde_json::Value` gives the schema `{}`.)
     pub body: Value,
     /// The status the mock answered with (an injected failure, or 200).
     pub answered_status: u16,

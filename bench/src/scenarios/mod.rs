@@ -23,6 +23,7 @@ pub struct Options {
     pub p4_descriptors: usize,
     pub p4_samples: usize,
     pub poll: Duration,
+    pub p2_poll: Duration,
 }
 
 /// A tag unique to this process and `n`, for distinct package names.

@@ -15,7 +15,7 @@ use crate::{client::Gatekeeper, package::Example, platform::Platform, report::Re
 
 pub async fn p2(platform: &Platform, options: &Options, report: &mut Report) -> Result<()> {
     let example = Arc::new(Example::load(&options.example)?);
-    let gk = Gatekeeper::new(&platform.gatekeeper, options.poll);
+    let gk = Gatekeeper::new(&platform.gatekeeper, options.p2_poll);
     let counter = Arc::new(AtomicUsize::new(0));
     let start = Instant::now();
     let window = options.p2_duration;
@@ -47,6 +47,11 @@ pub async fn p2(platform: &Platform, options: &Options, report: &mut Report) -> 
         failures.extend(failed);
     }
     let wall = start.elapsed();
+    let cpu: Vec<String> = platform
+        .cpu_seconds()
+        .iter()
+        .map(|(name, secs)| format!("{name} {secs:.0}s"))
+        .collect();
     if let Some(first) = failures.first() {
         bail!(
             "P2: {} of the uploads failed, first: {first}",
@@ -71,6 +76,13 @@ pub async fn p2(platform: &Platform, options: &Options, report: &mut Report) -> 
         "packages terminal (all success)",
         format!("{} in {:.1}s", finished.len(), wall.as_secs_f64()),
         "all",
+    );
+    report.add(
+        "P2",
+        backend,
+        "service CPU seconds in the run",
+        cpu.join(", "),
+        "-",
     );
     report.add(
         "P2",
