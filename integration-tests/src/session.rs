@@ -97,7 +97,7 @@ impl TestPlatform {
                     .map(|(s, k, v)| (*s, (*k).to_owned(), (*v).to_owned())),
             )
             .collect();
-        let platform = Platform::start(spec).await?;
+        let platform = start_with_retry(spec).await?;
         Ok(Self {
             platform,
             http: reqwest::Client::builder()
@@ -136,13 +136,44 @@ impl TestPlatform {
     }
 }
 
+/// Starts the platform; when a service could not start (another process may have taken one of
+/// the free ports between their choice and the bind), tries twice more on new ports.
+async fn start_with_retry(mut spec: PlatformSpec) -> anyhow::Result<Platform> {
+    let mut attempt = 1;
+    loop {
+        match Platform::start(spec.clone()).await {
+            Ok(platform) => return Ok(platform),
+            Err(e) if attempt < 3 && e.to_string().contains("exited during start-up") => {
+                eprintln!("platform start attempt {attempt} failed, new ports: {e:#}");
+                attempt += 1;
+                let ports = Ports::free()?;
+                spec.ports = ports;
+                for (service, key, value) in &mut spec.extra_env {
+                    let subscribed = *service == Service::Gatekeeper
+                        && key == "GATEKEEPER_SUBSCRIBERS"
+                        && !value.is_empty();
+                    if subscribed {
+                        *value = subscriber_url(ports);
+                    }
+                }
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// callback-mock's path for the configured subscriber.
+fn subscriber_url(ports: Ports) -> String {
+    format!(
+        "http://127.0.0.1:{}/callbacks/subscriber",
+        ports.callback_mock
+    )
+}
+
 /// Quick background loops, so a test does not wait on production intervals; the subscriber
 /// URL points at callback-mock.
 fn test_settings(spec: &PlatformSpec) -> Vec<(Service, String, String)> {
-    let subscriber = format!(
-        "{}/callbacks/subscriber",
-        spec.base_url(Service::CallbackMock)
-    );
+    let subscriber = subscriber_url(spec.ports);
     let gatekeeper = [
         ("GATEKEEPER_OUTBOX_POLL_INTERVAL", "50ms"),
         ("GATEKEEPER_SWEEP_INTERVAL", "200ms"),
