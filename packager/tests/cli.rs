@@ -127,3 +127,22 @@ fn pack_prints_the_package_path_or_fails_with_missing_file_and_writes_nothing() 
     assert!(stderr.contains("Tests/HTTPmsgTest"), "{stderr}");
     assert_eq!(std::fs::read_dir(empty.path()).unwrap().count(), 0);
 }
+
+#[test]
+fn pack_creates_a_missing_output_folder_or_writes_the_named_tgo_file() {
+    let root = tempfile::tempdir().unwrap();
+    let project = fixture("projects/5gtango_ns_project_example1");
+    let folder = root.path().join("not/yet/there/");
+    let (code, stdout, stderr) =
+        packager(&["pack", &project, "--output", folder.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    let packed = Path::new(stdout.trim());
+    assert_eq!(packed.parent().unwrap(), folder.as_path());
+    assert!(packed.is_file());
+
+    let named = root.path().join("chosen.tgo");
+    let (code, stdout, stderr) = packager(&["pack", &project, "--output", named.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(Path::new(stdout.trim()), named.as_path());
+    assert!(named.is_file());
+}

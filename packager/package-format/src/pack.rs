@@ -52,11 +52,7 @@ pub fn pack(project_dir: &Path, output: &Path, check: &UnpackOptions) -> Result<
     let package_type = detect_package_type(&items)?;
     let release = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
     let napd = build_napd(&project, &items, package_type, &release)?;
-    let target = if output.is_dir() {
-        output.join(format!("{}.tgo", project.triple()))
-    } else {
-        output.to_path_buf()
-    };
+    let target = pack_target(output, &project.triple())?;
     let parent = target.parent().unwrap_or(Path::new("."));
     let mut staged = NamedTempFile::new_in(parent).map_err(PackageError::io(parent))?;
     write_zip(
@@ -76,6 +72,17 @@ pub fn pack(project_dir: &Path, output: &Path, check: &UnpackOptions) -> Result<
         path: target,
         record: checked.record,
     })
+}
+
+/// Where `pack` writes: `output` itself when it names a `.tgo` file, else `<triple>.tgo` inside
+/// the folder `output`, which is created when it does not exist yet.
+fn pack_target(output: &Path, triple: &str) -> Result<std::path::PathBuf> {
+    let names_file = output.extension().is_some_and(|ext| ext == "tgo") && !output.is_dir();
+    if names_file {
+        return Ok(output.to_path_buf());
+    }
+    std::fs::create_dir_all(output).map_err(PackageError::io(output))?;
+    Ok(output.join(format!("{triple}.tgo")))
 }
 
 fn collect_items(project: &Project) -> Result<Vec<Item>> {

@@ -3,6 +3,7 @@
 use std::{net::TcpListener, sync::Arc, time::Duration};
 
 use actix_web::{dev::Server, http::StatusCode, web, App, HttpResponse, HttpServer};
+use anyhow::Context;
 use shared_models::ErrorBody;
 use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
@@ -68,6 +69,8 @@ fn json_error(code: &str, message: String, status: StatusCode) -> actix_web::Err
 
 /// Bind, start the worker pool and the pruner, and return the server.
 pub async fn build(config: Config) -> anyhow::Result<Application> {
+    std::fs::create_dir_all(&config.temp_dir)
+        .with_context(|| format!("creating PACKAGER_TEMP_DIR {}", config.temp_dir.display()))?;
     let listener = TcpListener::bind(config.bind)?;
     let port = listener.local_addr()?.port();
     // Catalogue calls and callbacks carry the service token (a trusted cluster network).

@@ -222,6 +222,20 @@ async fn pings_and_health_answer() {
     }
 }
 
+#[tokio::test]
+async fn a_spool_folder_that_does_not_exist_yet_is_created_at_start() {
+    let root = tempfile::tempdir().unwrap();
+    let spool = root.path().join("spool/packager");
+    let wanted = spool.clone();
+    let (p, _relay) = stuck_packager(move |c| c.temp_dir = wanted).await;
+    assert!(spool.is_dir(), "{} was not created", spool.display());
+    let origin = p.base.trim_end_matches("/api/v1");
+    let response = reqwest::get(format!("{origin}/health/ready"))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+}
+
 /// Upload with `skip_store` (no catalogue needed) and extra fields.
 fn skip_store_form(name: &str) -> Form {
     form(sample_package("eu.api", name, "0.1"), "p.tgo", None)
