@@ -57,6 +57,9 @@ pub struct Config {
     /// `CATALOGUE_BLOB_SWEEP_GRACE` in seconds, default 3600: what was written more recently
     /// is never swept.
     pub blob_sweep_grace: Duration,
+    /// `SONATA_SERVICE_TOKEN`: when set, writes (POST/PUT/PATCH/DELETE) need it in
+    /// `X-Service-Token` (ADR-21). Reads stay open.
+    pub service_token: Option<shared_models::ServiceToken>,
 }
 
 pub const DEFAULT_BIND: &str = "0.0.0.0:4011";
@@ -98,6 +101,7 @@ impl Config {
                 "CATALOGUE_BLOB_SWEEP_GRACE",
                 DEFAULT_BLOB_SWEEP_SECS,
             )?),
+            service_token: shared_models::ServiceToken::from_env(),
         })
     }
 
@@ -116,6 +120,7 @@ impl Config {
             workers: Some(1),
             blob_sweep_interval: None,
             blob_sweep_grace: Duration::from_secs(DEFAULT_BLOB_SWEEP_SECS),
+            service_token: None,
         }
     }
 }

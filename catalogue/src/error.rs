@@ -2,7 +2,7 @@
 
 use actix_web::{http::StatusCode, HttpRequest, HttpResponse, ResponseError};
 use serde::Serialize;
-use shared_models::ErrorBody;
+use shared_models::{ErrorBody, ServiceTokenError};
 use uuid::Uuid;
 
 #[derive(Debug, thiserror::Error)]
@@ -25,6 +25,9 @@ pub enum ApiError {
     /// 416: the `Range` asked for lies outside the blob.
     #[error("range not satisfiable for a blob of {0} bytes")]
     RangeNotSatisfiable(u64),
+    /// 401/403: a write without the service token, or with another one (ADR-21).
+    #[error("{0}")]
+    ServiceToken(#[from] ServiceTokenError),
     /// 503: the database or the blob store cannot be reached.
     #[error("{what} unavailable: {detail}")]
     Unavailable { what: &'static str, detail: String },
@@ -57,6 +60,7 @@ impl ApiError {
             Self::PayloadTooLarge(_) => "payload-too-large",
             Self::UnsupportedMediaType(_) => "unsupported-media-type",
             Self::RangeNotSatisfiable(_) => "range-not-satisfiable",
+            Self::ServiceToken(e) => e.code(),
             Self::Unavailable { .. } => "service-unavailable",
             Self::Internal(_) => "internal-error",
         }
@@ -110,6 +114,9 @@ impl ResponseError for ApiError {
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::RangeNotSatisfiable(_) => StatusCode::RANGE_NOT_SATISFIABLE,
+            Self::ServiceToken(e) => {
+                StatusCode::from_u16(e.status()).unwrap_or(StatusCode::UNAUTHORIZED)
+            }
             Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

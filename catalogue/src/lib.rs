@@ -12,6 +12,7 @@ pub mod identity;
 pub mod model;
 pub mod query;
 mod routes;
+pub mod service_token;
 pub mod startup;
 pub mod storage;
 pub mod sweep;

@@ -12,4 +12,5 @@ mod blobs;
 mod descriptors;
 mod packages;
 mod queries;
+mod service_token;
 mod sweep;

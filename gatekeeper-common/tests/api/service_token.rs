@@ -1,5 +1,5 @@
-//! `SONATA_SERVICE_TOKEN` between the gatekeeper and the real packager (decision 13,
-//! docs/decisions.md): the on-change callback needs it, the packager needs it, and the
+//! `SONATA_SERVICE_TOKEN` between the gatekeeper and the real packager and catalogue (decision
+//! 13, ADR-21): the on-change callback, the packager and the catalogue's writes need it, and the
 //! gatekeeper and the packager send it on their own calls.
 
 use std::time::Duration;
@@ -30,7 +30,7 @@ async fn post_on_change(app: &TestApp, body: &Value, header: Option<&str>) -> (u
 async fn with_the_token_everywhere_an_upload_onboards(backend: Backend) {
     let db = TestDb::new(backend).await;
     let mock = CallbackMock::spawn().await;
-    let platform = Platform::start_tweaked(backend, |c| c.service_token = token()).await;
+    let platform = Platform::start_secured(backend, false, TOKEN).await;
     let mut cfg = platform.config(&db);
     cfg.service_token = token();
     let app = TestApp::spawn(cfg).await;
@@ -54,12 +54,26 @@ async fn with_the_token_everywhere_an_upload_onboards(backend: Backend) {
         !headers.contains_key("x-service-token"),
         "the caller got the token: {headers:?}"
     );
+
+    // The catalogue refuses a write without the token; the gatekeeper's delete carries it.
+    let direct = reqwest::Client::new()
+        .delete(format!("{}/packages/{package}", platform.catalogue_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(direct.status(), 401);
+    let body: Value = direct.json().await.unwrap();
+    assert_eq!(body["code"], "service-token-required", "{body}");
+    assert_eq!(platform.catalogue_list("packages").await.len(), 1);
+    let res = app.delete(&format!("/packages/{package}")).await;
+    assert!(res.status().is_success(), "{}", res.status());
+    assert!(platform.catalogue_list("packages").await.is_empty());
 }
 
 /// The packager itself refuses uploads and status reads without the token (401) or with a
 /// wrong one (403), and accepts nothing from them; its pings stay open.
 async fn the_packager_refuses_calls_without_the_token(backend: Backend) {
-    let platform = Platform::start_tweaked(backend, |c| c.service_token = token()).await;
+    let platform = Platform::start_secured(backend, false, TOKEN).await;
     let anyone = reqwest::Client::new();
     let form = || {
         reqwest::multipart::Form::new().part(
@@ -104,7 +118,7 @@ async fn the_packager_refuses_calls_without_the_token(backend: Backend) {
 /// packager's real callback, with the token, still does.
 async fn an_on_change_without_the_token_changes_nothing(backend: Backend) {
     let db = TestDb::new(backend).await;
-    let platform = Platform::start_gated(backend, |c| c.service_token = token()).await;
+    let platform = Platform::start_secured(backend, true, TOKEN).await;
     let mut cfg = platform.config(&db);
     cfg.service_token = token();
     let app = TestApp::spawn(cfg).await;

@@ -48,6 +48,8 @@ fn declared_length(request: &HttpRequest) -> Option<u64> {
         (status = 200, body = ProcessAccepted, description = "accepted; processing runs in the background"),
         (status = 400, body = ErrorBody), (status = 409, body = ErrorBody), (status = 413, body = ErrorBody),
         (status = 415, body = ErrorBody), (status = 503, body = ErrorBody, description = "queue full; see Retry-After"),
+        (status = 401, body = ErrorBody, description = "`service-token-required` (SONATA_SERVICE_TOKEN set; all `/api/v1/packages*`)"),
+        (status = 403, body = ErrorBody, description = "`service-token-invalid`"),
     )
 )]
 #[post("/packages")]

@@ -25,16 +25,13 @@ pub struct Platform {
 impl Platform {
     /// Catalogue and packager, wired directly.
     pub async fn start(backend: Backend) -> Self {
-        Self::start_with(backend, false, |_| {}).await
+        Self::start_with(backend, false, None, |_| {}).await
     }
 
-    /// Catalogue and packager, wired directly; `tweak` adjusts the packager's configuration
-    /// (its `service_token` is then also sent by this platform's own calls to it).
-    pub async fn start_tweaked(
-        backend: Backend,
-        tweak: impl FnOnce(&mut packager::service::Config),
-    ) -> Self {
-        Self::start_with(backend, false, tweak).await
+    /// Catalogue and packager both requiring the service `token` (ADR-21), optionally gated;
+    /// this platform's own calls send it.
+    pub async fn start_secured(backend: Backend, gated: bool, token: &str) -> Self {
+        Self::start_with(backend, gated, Some(token), |_| {}).await
     }
 
     /// The packager reaches the catalogue only through a closed gate: its processes hang until
@@ -43,22 +40,24 @@ impl Platform {
         backend: Backend,
         tweak: impl FnOnce(&mut packager::service::Config),
     ) -> Self {
-        Self::start_with(backend, true, tweak).await
+        Self::start_with(backend, true, None, tweak).await
     }
 
     async fn start_with(
         backend: Backend,
         gated: bool,
+        token: Option<&str>,
         tweak: impl FnOnce(&mut packager::service::Config),
     ) -> Self {
+        let token = shared_models::ServiceToken::new(token);
         let catalogue_db = TestDb::new(backend).await;
         let blobs = tempfile::tempdir().expect("temp dir");
-        let cat = catalogue::build(catalogue::Config::for_testing(
-            catalogue_db.url.clone(),
-            blobs.path().join("blobs"),
-        ))
-        .await
-        .expect("catalogue builds");
+        let mut cat_config =
+            catalogue::Config::for_testing(catalogue_db.url.clone(), blobs.path().join("blobs"));
+        cat_config.service_token = token.clone();
+        let cat = catalogue::build(cat_config)
+            .await
+            .expect("catalogue builds");
         let cat_addr = SocketAddr::from(([127, 0, 0, 1], cat.port()));
         tokio::spawn(cat.run_until_stopped());
         let gate = if gated {
@@ -71,6 +70,7 @@ impl Platform {
             "http://{packager_sees}/api/catalogues/v2"
         ));
         config.temp_dir = blobs.path().to_path_buf();
+        config.service_token = token;
         tweak(&mut config);
         let client = client_with(config.service_token.as_ref());
         let packager = packager::service::build(config)
