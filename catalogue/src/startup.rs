@@ -89,7 +89,9 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
     let api = openapi_document();
     let mut server = HttpServer::new(move || {
         App::new()
-            .wrap(actix_web::middleware::from_fn(crate::service_token::require))
+            .wrap(actix_web::middleware::from_fn(
+                crate::service_token::require,
+            ))
             .wrap(TracingLogger::default())
             .app_data(state.clone())
             .app_data(web::QueryConfig::default().error_handler(extractor_error))
