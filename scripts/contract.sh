@@ -36,7 +36,7 @@ build_flags=()
 # the test step before it, so only the binaries are linked.
 read -r -a build_args <<<"${CONTRACT_BUILD_ARGS:--p catalogue -p packager -p gatekeeper-common -p callback-mock}"
 [ "${CONTRACT_NO_BUILD:-0}" = 1 ] || cargo build "${build_flags[@]}" "${build_args[@]}"
-bin="$root/target/$profile"
+bin="${CARGO_TARGET_DIR:-$root/target}/$profile"
 
 work="$(mktemp -d -t contract-XXXXXX)"
 pids=()
