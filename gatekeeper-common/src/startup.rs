@@ -62,7 +62,9 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
         .build()?;
     let internal_http = reqwest::Client::builder()
         .connect_timeout(config.upstream_connect_timeout)
-        .default_headers(token_headers(config.service_token.as_ref())?)
+        .default_headers(shared_models::ServiceToken::outgoing_headers(
+            config.service_token.as_ref(),
+        )?)
         .build()?;
     let settings = settings(&config, port);
     tracing::info!(public_url = %settings.public_url, callback = %settings.callback_url,
@@ -127,20 +129,6 @@ fn settings(config: &Config, port: u16) -> Settings {
         callback_allowlist: config.callback_allowlist.clone(),
         service_token: config.service_token.clone(),
     }
-}
-
-/// `X-Service-Token: <token>` when one is configured, else nothing.
-fn token_headers(
-    token: Option<&shared_models::ServiceToken>,
-) -> anyhow::Result<reqwest::header::HeaderMap> {
-    let mut headers = reqwest::header::HeaderMap::new();
-    if let Some(token) = token {
-        let mut value = reqwest::header::HeaderValue::from_str(token.as_str())
-            .map_err(|_| anyhow::anyhow!("SONATA_SERVICE_TOKEN must be visible ASCII"))?;
-        value.set_sensitive(true);
-        headers.insert(shared_models::SERVICE_TOKEN_HEADER, value);
-    }
-    Ok(headers)
 }
 
 fn spawn_workers(

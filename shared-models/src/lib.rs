@@ -15,4 +15,6 @@ pub use error::ErrorBody;
 pub use event::{OnChangeEvent, ProcessAccepted, ProcessOutcome, ProcessState, EVENT_NAME};
 pub use ids::{ProcessId, ProcessIdError};
 pub use napd::{ContentEntry, ContentId, NapdRecord, DEFAULT_DESCRIPTOR_SCHEMA};
-pub use service_token::{ServiceToken, ServiceTokenError, SERVICE_TOKEN_ENV, SERVICE_TOKEN_HEADER};
+pub use service_token::{
+    NotAHeaderValue, ServiceToken, ServiceTokenError, SERVICE_TOKEN_ENV, SERVICE_TOKEN_HEADER,
+};

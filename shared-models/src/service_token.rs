@@ -34,6 +34,11 @@ impl ServiceTokenError {
     }
 }
 
+/// A token that cannot be sent as an HTTP header value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("SONATA_SERVICE_TOKEN must be visible ASCII")]
+pub struct NotAHeaderValue;
+
 /// A configured (non-empty) service token.
 #[derive(Clone, PartialEq, Eq)]
 pub struct ServiceToken(String);
@@ -60,6 +65,19 @@ impl ServiceToken {
     /// The value to send in [`SERVICE_TOKEN_HEADER`].
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// The default headers of a service's outgoing HTTP client: [`SERVICE_TOKEN_HEADER`]
+    /// (marked sensitive, so it is never logged) when a token is configured, else none.
+    pub fn outgoing_headers(token: Option<&Self>) -> Result<http::HeaderMap, NotAHeaderValue> {
+        let mut headers = http::HeaderMap::new();
+        if let Some(token) = token {
+            let mut value =
+                http::HeaderValue::from_str(token.as_str()).map_err(|_| NotAHeaderValue)?;
+            value.set_sensitive(true);
+            headers.insert(SERVICE_TOKEN_HEADER, value);
+        }
+        Ok(headers)
     }
 
     /// Checks a request's header value in constant time (for a given length).
@@ -107,5 +125,20 @@ mod tests {
         assert!(ServiceToken::new(Some("  ")).is_none());
         let token = ServiceToken::new(Some("abc")).unwrap();
         assert!(!format!("{token:?}").contains("abc"));
+    }
+
+    #[test]
+    fn outgoing_headers_carry_the_token_marked_sensitive_or_nothing() {
+        assert!(ServiceToken::outgoing_headers(None).unwrap().is_empty());
+        let token = ServiceToken::new(Some("abc")).unwrap();
+        let headers = ServiceToken::outgoing_headers(Some(&token)).unwrap();
+        let value = &headers[SERVICE_TOKEN_HEADER];
+        assert_eq!(value, "abc");
+        assert!(value.is_sensitive());
+        let unsendable = ServiceToken::new(Some("a\nb")).unwrap();
+        assert_eq!(
+            ServiceToken::outgoing_headers(Some(&unsendable)),
+            Err(NotAHeaderValue)
+        );
     }
 }

@@ -7,8 +7,7 @@ use actix_web::{
     middleware::Next,
     web,
 };
-use reqwest::header::{HeaderMap, HeaderValue};
-use shared_models::{ServiceToken, SERVICE_TOKEN_HEADER};
+use shared_models::SERVICE_TOKEN_HEADER;
 
 use super::{error::ServiceError, routes::AppState};
 
@@ -40,18 +39,6 @@ pub async fn require(
             .map_err(ServiceError::from)?;
     }
     next.call(req).await
-}
-
-/// The default headers of the outgoing client: the token when one is configured.
-pub fn outgoing(token: Option<&ServiceToken>) -> anyhow::Result<HeaderMap> {
-    let mut headers = HeaderMap::new();
-    if let Some(token) = token {
-        let mut value = HeaderValue::from_str(token.as_str())
-            .map_err(|_| anyhow::anyhow!("SONATA_SERVICE_TOKEN must be visible ASCII"))?;
-        value.set_sensitive(true);
-        headers.insert(SERVICE_TOKEN_HEADER, value);
-    }
-    Ok(headers)
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@ use std::{net::TcpListener, sync::Arc, time::Duration};
 
 use actix_web::{dev::Server, http::StatusCode, web, App, HttpResponse, HttpServer};
 use anyhow::Context;
-use shared_models::ErrorBody;
+use shared_models::{ErrorBody, ServiceToken};
 use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
@@ -76,7 +76,9 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
     // Catalogue calls and callbacks carry the service token (a trusted cluster network).
     let http = reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(5))
-        .default_headers(service_token::outgoing(config.service_token.as_ref())?)
+        .default_headers(ServiceToken::outgoing_headers(
+            config.service_token.as_ref(),
+        )?)
         .build()?;
     let registry = Registry::default();
     let catalogue = CatalogueClient::new(

@@ -143,11 +143,7 @@ impl Platform {
 
 /// A client sending `X-Service-Token` when a token is given.
 pub fn client_with(token: Option<&shared_models::ServiceToken>) -> reqwest::Client {
-    let mut headers = reqwest::header::HeaderMap::new();
-    if let Some(token) = token {
-        let value = reqwest::header::HeaderValue::from_str(token.as_str()).expect("ASCII token");
-        headers.insert(shared_models::SERVICE_TOKEN_HEADER, value);
-    }
+    let headers = shared_models::ServiceToken::outgoing_headers(token).expect("ASCII token");
     reqwest::Client::builder()
         .default_headers(headers)
         .build()

@@ -53,7 +53,7 @@ impl TestPackager {
         tweak(&mut config);
         let client = reqwest::Client::builder()
             .default_headers(
-                packager::service::service_token::outgoing(config.service_token.as_ref())
+                shared_models::ServiceToken::outgoing_headers(config.service_token.as_ref())
                     .expect("token header"),
             )
             .build()
