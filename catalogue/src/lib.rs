@@ -6,6 +6,7 @@
 pub mod blobstore;
 pub mod cascade;
 pub mod config;
+pub mod counts;
 pub mod error;
 pub mod format;
 pub mod identity;

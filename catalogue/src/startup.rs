@@ -34,6 +34,7 @@ pub struct Application {
     port: u16,
     server: Server,
     sweeper: Option<AbortOnDrop>,
+    count_folder: AbortOnDrop,
 }
 
 /// The periodic blob sweep, stopped with the server (or when the application is dropped).
@@ -52,6 +53,7 @@ impl Application {
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let _sweeper = self.sweeper;
+        let _count_folder = self.count_folder;
         self.server.await
     }
 }
@@ -80,6 +82,7 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
             config.blob_sweep_grace,
         )))
     });
+    let count_folder = AbortOnDrop(tokio::spawn(crate::counts::run_count_folder(repo.clone())));
     let state = web::Data::new(AppState {
         repo,
         store,
@@ -114,5 +117,6 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
         port,
         server: server.run(),
         sweeper,
+        count_folder,
     })
 }

@@ -131,6 +131,20 @@ pub async fn p4(platform: &Platform, options: &Options, report: &mut Report) -> 
         )
     })
     .await?;
+    let mut deep_key = sample(&http, n, |i| {
+        format!(
+            "{base}/vnfs?memory_size={}&page_size=100",
+            512 * (1 + i % 8)
+        )
+    })
+    .await?;
+    let mut ordering = sample(&http, n, |i| {
+        format!(
+            "{base}/vnfs?virtual_deployment_units.vm_image.gte=image-9{}&page_size=100",
+            i % 7 + 3
+        )
+    })
+    .await?;
     let mut last = sample(&http, n, |i| {
         let g = (i * 7919) % groups;
         format!(
@@ -150,7 +164,15 @@ pub async fn p4(platform: &Platform, options: &Options, report: &mut Report) -> 
         ("list page (100), random page_number", &mut list),
         ("list page (100), page 0", &mut first),
         ("filter vendor+name (10 hits)", &mut filtered),
-        ("filter deep key vm_image, page 100", &mut deep),
+        ("filter field vm_image (1%), page 100", &mut deep),
+        (
+            "filter deep key memory_size (12.5%), page 100",
+            &mut deep_key,
+        ),
+        (
+            "filter field order vm_image.gte (0-4%), page 100",
+            &mut ordering,
+        ),
         ("version=last for vendor+name", &mut last),
         ("version=last over all, page 100", &mut last_all),
     ] {

@@ -1,6 +1,7 @@
 //! The list query language (catalogue.md §3): filters on metadata and descriptor fields,
 //! operators, `count`, `version=last`, deep keys, pagination.
 
+pub mod fields;
 pub mod parse;
 mod pg;
 pub mod sql;

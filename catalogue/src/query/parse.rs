@@ -191,14 +191,21 @@ fn meta_field(key: &str) -> Option<MetaField> {
     })
 }
 
+/// The deep keys of each kind (catalogue.md §3.4): query key and the path searched anywhere.
+pub fn deep_keys(kind: DescriptorKind) -> &'static [(&'static str, &'static [&'static str])] {
+    match kind {
+        DescriptorKind::Vnfd => &[
+            ("memory_size", &["memory", "size"]),
+            ("storage_size", &["storage", "size"]),
+        ],
+        DescriptorKind::Testd => &[("test_tag", &["test_tag"])],
+        DescriptorKind::Nsd => &[("testing_tags", &["testing_tags"])],
+        _ => &[],
+    }
+}
+
 fn deep_key(kind: DescriptorKind, key: &str) -> Option<DeepKey> {
-    let path: &[&str] = match (kind, key) {
-        (DescriptorKind::Vnfd, "memory_size") => &["memory", "size"],
-        (DescriptorKind::Vnfd, "storage_size") => &["storage", "size"],
-        (DescriptorKind::Testd, "test_tag") => &["test_tag"],
-        (DescriptorKind::Nsd, "testing_tags") => &["testing_tags"],
-        _ => return None,
-    };
+    let (_, path) = deep_keys(kind).iter().find(|(k, _)| *k == key)?;
     Some(DeepKey {
         segments: path.iter().map(|s| (*s).to_owned()).collect(),
     })

@@ -5,7 +5,10 @@
 use chrono::{DateTime, Utc};
 use sqlx::{Database, QueryBuilder};
 
-use super::{Condition, IdentityField, MetaField, Op, Operand, Target};
+use super::{
+    fields::{FieldValue, DEEP_PREFIX, TEXT_LIMIT},
+    Condition, IdentityField, MetaField, Op, Operand, Target,
+};
 
 /// What a backend does its own way.
 pub trait Dialect: Database + Sized {
@@ -17,6 +20,7 @@ pub trait Dialect: Database + Sized {
     fn push_text(builder: &mut QueryBuilder<'_, Self>, value: String);
     fn push_int(builder: &mut QueryBuilder<'_, Self>, value: i64);
     fn push_time(builder: &mut QueryBuilder<'_, Self>, value: DateTime<Utc>);
+    fn push_float(builder: &mut QueryBuilder<'_, Self>, value: f64);
 
     /// A predicate on the descriptor: a dotted path, or a deep key (`deep`: anywhere).
     fn push_descriptor(
@@ -44,6 +48,10 @@ macro_rules! plain_binds {
         ) {
             builder.push_bind(value);
         }
+
+        fn push_float(builder: &mut sqlx::QueryBuilder<'_, Self>, value: f64) {
+            builder.push_bind(value);
+        }
     };
 }
 pub(crate) use plain_binds;
@@ -69,8 +77,116 @@ fn push_condition<DB: Dialect>(builder: &mut QueryBuilder<'_, DB>, condition: &C
             let value = condition.operands.first().map(|o| o.text.clone());
             DB::push_text(builder, value.unwrap_or_default());
         }
+        Target::Field(segments) => push_path(builder, segments, false, condition),
+        Target::Deep(deep) => push_path(builder, &deep.segments, true, condition),
+    }
+}
+
+/// The document evaluation of a condition (a descriptor path followed in each document):
+/// the reference semantics the field index must agree with, which a test checks. Lists use
+/// `push_conditions`.
+pub fn push_document_condition<DB: Dialect>(
+    builder: &mut QueryBuilder<'_, DB>,
+    condition: &Condition,
+) {
+    match &condition.target {
         Target::Field(segments) => DB::push_descriptor(builder, segments, false, condition),
         Target::Deep(deep) => DB::push_descriptor(builder, &deep.segments, true, condition),
+        _ => push_condition(builder, condition),
+    }
+}
+
+/// A descriptor path condition: from the field index (query/fields.rs) when it can answer
+/// it, else evaluated on the documents. `Missing` and paths with an array index are
+/// evaluated; so are the long strings the index only marks.
+fn push_path<DB: Dialect>(
+    builder: &mut QueryBuilder<'_, DB>,
+    segments: &[String],
+    deep: bool,
+    condition: &Condition,
+) {
+    let indexed = condition.op != Op::Missing
+        && (deep
+            || !segments
+                .iter()
+                .any(|s| s.bytes().all(|b| b.is_ascii_digit())));
+    if !indexed {
+        return DB::push_descriptor(builder, segments, deep, condition);
+    }
+    let positive = Condition {
+        op: match condition.op {
+            Op::Ne => Op::Eq,
+            Op::Nin => Op::In,
+            op => op,
+        },
+        ..condition.clone()
+    };
+    let path = if deep {
+        format!("{DEEP_PREFIX}{}", segments.join("."))
+    } else {
+        segments.join(".")
+    };
+    let negate = positive.op != condition.op;
+    builder.push(if negate { "NOT (" } else { "(" });
+    push_indexed_uuids(builder, &path);
+    builder.push(" AND (false");
+    push_index_terms(builder, &positive);
+    builder.push("))");
+    if may_match_long_text(&positive) {
+        builder.push(" OR (");
+        push_indexed_uuids(builder, &path);
+        builder.push(format_args!(" AND t = {}) AND ", FieldValue::LONG));
+        DB::push_descriptor(builder, segments, deep, &positive);
+        builder.push(")");
+    }
+    builder.push(")");
+}
+
+/// `descriptors.uuid IN (SELECT uuid FROM descriptor_fields WHERE path = <path>` (open).
+fn push_indexed_uuids<DB: Dialect>(builder: &mut QueryBuilder<'_, DB>, path: &str) {
+    builder.push("descriptors.uuid IN (SELECT uuid FROM descriptor_fields WHERE path = ");
+    DB::push_text(builder, path.to_owned());
+}
+
+/// ` OR <term>` per operand reading, as the document evaluation compares: a string with the
+/// text, a number with the number, a boolean (equality only) with the boolean.
+fn push_index_terms<DB: Dialect>(builder: &mut QueryBuilder<'_, DB>, condition: &Condition) {
+    let equality = matches!(condition.op, Op::Eq | Op::In);
+    let (symbol, operands) = if equality {
+        ("=", &condition.operands[..])
+    } else {
+        (
+            ordering_symbol(condition.op),
+            condition.operands.get(..1).unwrap_or_default(),
+        )
+    };
+    for operand in operands {
+        if !equality || operand.text.len() <= TEXT_LIMIT {
+            builder.push(format_args!(
+                " OR (t = {} AND text {symbol} ",
+                FieldValue::TEXT
+            ));
+            DB::push_text(builder, operand.text.clone());
+            builder.push(")");
+        }
+        if let Some(n) = operand.number {
+            builder.push(format_args!(" OR num {symbol} "));
+            DB::push_float(builder, n);
+        }
+        if let (Some(b), true) = (operand.boolean, equality) {
+            builder.push(format_args!(
+                " OR (t = {} AND text = '{b}')",
+                FieldValue::BOOL
+            ));
+        }
+    }
+}
+
+/// Whether a string too long for the index could satisfy the condition.
+fn may_match_long_text(condition: &Condition) -> bool {
+    match condition.op {
+        Op::Eq | Op::In => condition.operands.iter().any(|o| o.text.len() > TEXT_LIMIT),
+        _ => true,
     }
 }
 

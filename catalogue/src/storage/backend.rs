@@ -18,7 +18,10 @@ macro_rules! backend_ops {
                 kind_from_key, now, BlobKind, BlobRow, DescriptorRow, NewDescriptor, Release,
                 StoredUpload, UploadMeta,
             },
-            query::{push_conditions, ListQuery, Listing, Mode, Page},
+            query::{
+                fields::{extract, FIELDS_VERSION},
+                push_conditions, Condition, ListQuery, Listing, Mode, Page, Target,
+            },
             storage::{BlobFilter, CascadeReport, CreateOutcome},
         };
 
@@ -31,8 +34,8 @@ macro_rules! backend_ops {
             signature, created_at, updated_at";
         const INSERT_DESCRIPTOR: &str = "INSERT INTO descriptors (uuid, kind, vendor, name, \
             version, platform, body, status, pkg_ref, md5, username, signature, created_at, \
-            updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', 1, $8, $9, NULL, $10, $10) \
-            ON CONFLICT (kind, vendor, name, version, platform) ";
+            updated_at, fields_version) VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', 1, $8, $9, \
+            NULL, $10, $10, $11) ON CONFLICT (kind, vendor, name, version, platform) ";
 
         async fn begin(pool: &$pool) -> Result<Tx, ApiError> {
             Ok(pool.begin_with($begin).await?)
@@ -83,12 +86,15 @@ macro_rules! backend_ops {
             }
         }
 
+        /// Inserts (or, by `on_conflict`, reuses) a descriptor; a new one is indexed in the
+        /// same transaction.
         async fn insert_descriptor(
             pool: &$pool,
             new: &NewDescriptor,
             on_conflict: &str,
         ) -> Result<Option<DescriptorRow>, ApiError> {
             let sql = format!("{INSERT_DESCRIPTOR}{on_conflict} RETURNING {DESCRIPTOR_COLUMNS}");
+            let mut tx = begin(pool).await?;
             let row = sqlx::query(&sql)
                 .bind(Uuid::new_v4())
                 .bind(new.kind.key())
@@ -100,9 +106,92 @@ macro_rules! backend_ops {
                 .bind(&new.md5)
                 .bind(&new.username)
                 .bind(now())
-                .fetch_optional(pool)
+                .bind(FIELDS_VERSION)
+                .fetch_optional(&mut *tx)
                 .await?;
-            row.as_ref().map(descriptor_row).transpose()
+            let row = row.as_ref().map(descriptor_row).transpose()?;
+            // A reused descriptor comes back with its reference count above one.
+            if let Some(created) = row.as_ref().filter(|r| r.pkg_ref == 1) {
+                index_fields(&mut tx, created.uuid, new.kind, &new.body).await?;
+            }
+            tx.commit().await?;
+            Ok(row)
+        }
+
+        /// Writes the field index rows of one descriptor.
+        async fn index_fields(
+            tx: &mut Tx,
+            uuid: Uuid,
+            kind: DescriptorKind,
+            body: &Value,
+        ) -> Result<(), ApiError> {
+            let entries = extract(kind, body);
+            for chunk in entries.chunks(1000) {
+                let mut insert = QueryBuilder::<$db>::new(
+                    "INSERT INTO descriptor_fields (uuid, path, t, text, num) ",
+                );
+                insert.push_values(chunk, |mut row, entry| {
+                    row.push_bind(uuid)
+                        .push_bind(entry.path.clone())
+                        .push_bind(entry.value.type_code())
+                        .push_bind(entry.value.text())
+                        .push_bind(entry.value.number());
+                });
+                insert.build().execute(&mut **tx).await?;
+            }
+            Ok(())
+        }
+
+        /// Indexes descriptors written before the field index (or by an older extraction),
+        /// in batches; returns how many.
+        pub async fn reindex_fields(pool: &$pool) -> Result<u64, ApiError> {
+            let mut done = 0;
+            loop {
+                let mut tx = begin(pool).await?;
+                let rows = sqlx::query(
+                    "SELECT uuid, kind, body FROM descriptors WHERE fields_version < $1 LIMIT 500",
+                )
+                .bind(FIELDS_VERSION)
+                .fetch_all(&mut *tx)
+                .await?;
+                if rows.is_empty() {
+                    return Ok(done);
+                }
+                for row in &rows {
+                    let uuid: Uuid = row.try_get("uuid")?;
+                    let kind: String = row.try_get("kind")?;
+                    let kind = kind_from_key(&kind).ok_or_else(|| {
+                        ApiError::Internal(anyhow::anyhow!("unknown kind {kind:?} in the database"))
+                    })?;
+                    let body: String = row.try_get("body")?;
+                    let body: Value =
+                        serde_json::from_str(&body).map_err(|e| ApiError::Internal(e.into()))?;
+                    sqlx::query("DELETE FROM descriptor_fields WHERE uuid = $1")
+                        .bind(uuid)
+                        .execute(&mut *tx)
+                        .await?;
+                    index_fields(&mut tx, uuid, kind, &body).await?;
+                    sqlx::query("UPDATE descriptors SET fields_version = $2 WHERE uuid = $1")
+                        .bind(uuid)
+                        .bind(FIELDS_VERSION)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                done += rows.len() as u64;
+            }
+        }
+
+        /// The number of rows of a table (or of one kind of descriptor) without counting
+        /// them: the folded base plus the deltas not folded yet, in one statement.
+        async fn counted(pool: &$pool, name: &str) -> Result<i64, ApiError> {
+            Ok(sqlx::query_scalar(
+                "SELECT COALESCE((SELECT n FROM row_counts WHERE name = $1), 0) \
+                 + COALESCE((SELECT sum(d) FROM row_count_deltas WHERE name = $1), 0)",
+            )
+            .bind(name)
+            .fetch_one(pool)
+            .await?)
         }
 
         pub async fn create_descriptor(
@@ -380,9 +469,14 @@ macro_rules! backend_ops {
             page: Page,
         ) -> Result<Listing<BlobRow>, ApiError> {
             let table = kind.table();
-            let mut count = QueryBuilder::<$db>::new(format!("SELECT count(*) FROM {table} WHERE 1 = 1"));
-            push_blob_filters(&mut count, filters);
-            let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
+            let total: i64 = if filters.is_empty() {
+                counted(pool, table).await?
+            } else {
+                let mut count =
+                    QueryBuilder::<$db>::new(format!("SELECT count(*) FROM {table} WHERE 1 = 1"));
+                push_blob_filters(&mut count, filters);
+                count.build_query_scalar().fetch_one(pool).await?
+            };
             let mut select =
                 QueryBuilder::<$db>::new(format!("SELECT {BLOB_COLUMNS} FROM {table} WHERE 1 = 1"));
             push_blob_filters(&mut select, filters);
@@ -611,21 +705,97 @@ macro_rules! backend_ops {
         }
 
         /// The newest version per (name, vendor), ties to the oldest record; newest first.
-        /// The window runs over the narrow index columns only; the page of picked uuids then
+        /// Filters on the group's name and vendor only read the kept picks
+        /// (`descriptor_latest`); other filters change the pick, so the window ranks the
+        /// matching rows over the narrow index columns, and the page of picked uuids then
         /// fetches its full rows.
         fn last_versions<'a>(kind: DescriptorKind, query: &ListQuery) -> QueryBuilder<'a, $db> {
             let c = $codepoint;
             let order = format!("ORDER BY version{c} DESC, name{c}, vendor{c}");
-            let ranked = format!(
-                "SELECT {DESCRIPTOR_COLUMNS} FROM descriptors WHERE uuid IN (SELECT uuid FROM \
-                 (SELECT uuid, name, vendor, version, ROW_NUMBER() OVER (PARTITION BY \
-                 name{c}, vendor{c} ORDER BY version{c} DESC, created_at, uuid) AS pick"
-            );
-            let mut builder = filtered(&ranked, kind, query);
-            builder.push(format_args!(") AS ranked WHERE pick = 1 {order}"));
+            let mut builder = if only_group_filters(&query.conditions) {
+                let mut picks = QueryBuilder::new(format!(
+                    "SELECT {DESCRIPTOR_COLUMNS} FROM descriptors WHERE uuid IN \
+                     (SELECT uuid FROM descriptor_latest WHERE kind = "
+                ));
+                picks.push_bind(kind.key());
+                push_conditions(&mut picks, &query.conditions);
+                picks.push(format_args!(" {order}"));
+                picks
+            } else {
+                let ranked = format!(
+                    "SELECT {DESCRIPTOR_COLUMNS} FROM descriptors WHERE uuid IN (SELECT uuid FROM \
+                     (SELECT uuid, name, vendor, version, ROW_NUMBER() OVER (PARTITION BY \
+                     name{c}, vendor{c} ORDER BY version{c} DESC, created_at, uuid) AS pick"
+                );
+                let mut builder = filtered(&ranked, kind, query);
+                builder.push(format_args!(") AS ranked WHERE pick = 1 {order}"));
+                builder
+            };
             limit_offset(&mut builder, query.page);
             builder.push(format_args!(") {order}"));
             builder
+        }
+
+        /// Whether every condition is an equality on the vendor or the name.
+        fn only_group_filters(conditions: &[Condition]) -> bool {
+            use crate::query::IdentityField::{Name, Vendor};
+            conditions
+                .iter()
+                .all(|c| matches!(c.target, Target::Identity(Vendor | Name)))
+        }
+
+        async fn count_last_versions(
+            pool: &$pool,
+            kind: DescriptorKind,
+            query: &ListQuery,
+        ) -> Result<i64, ApiError> {
+            let mut count = if only_group_filters(&query.conditions) {
+                let mut count =
+                    QueryBuilder::new("SELECT count(*) FROM descriptor_latest WHERE kind = ");
+                count.push_bind(kind.key());
+                push_conditions(&mut count, &query.conditions);
+                count
+            } else {
+                let mut count = filtered(
+                    "SELECT count(*) FROM (SELECT DISTINCT name, vendor",
+                    kind,
+                    query,
+                );
+                count.push(") AS groups");
+                count
+            };
+            Ok(count.build_query_scalar().fetch_one(pool).await?)
+        }
+
+        /// The records matching the filters: counted from the kept counts when unfiltered.
+        async fn count_matches(
+            pool: &$pool,
+            kind: DescriptorKind,
+            query: &ListQuery,
+        ) -> Result<i64, ApiError> {
+            if query.conditions.is_empty() {
+                return counted(pool, &format!("descriptors:{}", kind.key())).await;
+            }
+            Ok(filtered("SELECT count(*)", kind, query)
+                .build_query_scalar()
+                .fetch_one(pool)
+                .await?)
+        }
+
+        /// One page in list order. The page's uuids come from the list-order index alone
+        /// (skipping an offset there reads no records); only they fetch their rows.
+        fn list_page<'a>(kind: DescriptorKind, query: &ListQuery) -> QueryBuilder<'a, $db> {
+            let mut select = filtered(
+                &format!(
+                    "SELECT {DESCRIPTOR_COLUMNS} FROM descriptors WHERE uuid IN (SELECT uuid"
+                ),
+                kind,
+                query,
+            );
+            select.push(" ORDER BY created_at, uuid");
+            limit_offset(&mut select, query.page);
+            select.push(") ORDER BY created_at, uuid");
+            select
         }
 
         /// A list query, run entirely in SQL: count, one page, or the last versions.
@@ -635,25 +805,15 @@ macro_rules! backend_ops {
             query: &ListQuery,
         ) -> Result<Listing<DescriptorRow>, ApiError> {
             let (total, mut select) = match query.mode {
-                Mode::Count | Mode::List => {
-                    let total: i64 = filtered("SELECT count(*)", kind, query)
-                        .build_query_scalar()
-                        .fetch_one(pool)
-                        .await?;
-                    if query.mode == Mode::Count {
-                        return Ok(Listing::Count(u64::try_from(total).unwrap_or(0)));
-                    }
-                    let mut select = filtered(&format!("SELECT {DESCRIPTOR_COLUMNS}"), kind, query);
-                    select.push(" ORDER BY created_at, uuid");
-                    limit_offset(&mut select, query.page);
-                    (total, select)
+                Mode::Count => {
+                    let total = count_matches(pool, kind, query).await?;
+                    return Ok(Listing::Count(u64::try_from(total).unwrap_or(0)));
                 }
-                Mode::LastVersion => {
-                    let mut count = filtered("SELECT count(*) FROM (SELECT DISTINCT name, vendor", kind, query);
-                    count.push(") AS groups");
-                    let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
-                    (total, last_versions(kind, query))
-                }
+                Mode::List => (count_matches(pool, kind, query).await?, list_page(kind, query)),
+                Mode::LastVersion => (
+                    count_last_versions(pool, kind, query).await?,
+                    last_versions(kind, query),
+                ),
             };
             let rows = select.build().fetch_all(pool).await?;
             Ok(Listing::Items {

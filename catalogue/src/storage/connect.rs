@@ -10,7 +10,21 @@ use sqlx::{
 
 use super::Repository;
 
+/// Opens the database, applies the migrations and indexes the fields of descriptors an
+/// older version wrote.
 pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Repository> {
+    let repo = open(url, max_connections).await?;
+    let indexed = repo
+        .reindex_fields()
+        .await
+        .context("indexing descriptor fields failed")?;
+    if indexed > 0 {
+        tracing::info!(indexed, "indexed the fields of existing descriptors");
+    }
+    Ok(repo)
+}
+
+async fn open(url: &str, max_connections: u32) -> anyhow::Result<Repository> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         let pool = PgPoolOptions::new()
             .max_connections(max_connections)

@@ -195,6 +195,16 @@ impl Repository {
         dispatch!(self, collect_unreferenced(cutoff, store))
     }
 
+    /// Indexes the fields of descriptors written before the field index; how many.
+    pub async fn reindex_fields(&self) -> Result<u64, ApiError> {
+        dispatch!(self, reindex_fields())
+    }
+
+    /// Folds pending count deltas into the kept counts; how many counts changed.
+    pub async fn fold_counts(&self) -> Result<u64, ApiError> {
+        dispatch!(self, fold_counts())
+    }
+
     /// The cascade of catalogue.md §8, in one transaction; `None` when the package is unknown.
     pub async fn delete_package(
         &self,

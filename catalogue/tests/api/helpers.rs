@@ -65,6 +65,8 @@ pub struct TestApp {
     /// The store the service uses, opened once more for the tests to look into.
     pub store: SharedBlobStore,
     pub store_url: BlobStoreUrl,
+    /// The database the service uses.
+    pub database_url: String,
     _dir: tempfile::TempDir,
     pg: Option<(String, String)>,
 }
@@ -114,6 +116,7 @@ impl TestApp {
         }
         tweak(&mut config);
         let store_url = config.blob_store.clone();
+        let database_url = config.database_url.clone();
         let store = open_store(&store_url).await.expect("open the blob store");
         let app = catalogue::build(config).await.expect("build the service");
         let port = app.port();
@@ -124,9 +127,17 @@ impl TestApp {
             client: Client::new(),
             store,
             store_url,
+            database_url,
             _dir: dir,
             pg,
         }
+    }
+
+    /// The service's database, opened once more for the tests to look into.
+    pub async fn repository(&self) -> catalogue::storage::Repository {
+        catalogue::storage::connect(&self.database_url, 2)
+            .await
+            .expect("open the service's database")
     }
 
     pub fn url(&self, path: &str) -> String {

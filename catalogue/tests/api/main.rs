@@ -10,6 +10,7 @@ mod moto;
 mod bad_input;
 mod blobs;
 mod descriptors;
+mod field_index;
 mod packages;
 mod queries;
 mod service_token;

@@ -13,7 +13,7 @@ on_both_backends!(
 
 /// Descriptors with arrays of objects, nested arrays, numbers, booleans, nulls, odd keys and
 /// non-ASCII text, for the cross-backend comparison.
-fn rich_descriptors() -> Vec<Value> {
+pub(crate) fn rich_descriptors() -> Vec<Value> {
     vec![
         json!({"vendor": "v1", "name": "n1", "version": "1.0", "vdu": [{"id": "a", "resource_requirements": {"memory": {"size": 1, "size_unit": "GB"}, "storage": {"size": 10}}}, {"id": "b", "resource_requirements": {"memory": {"size": 3}}}], "flag": false, "ratio": 0.5, "x-ext:key": "é"}),
         json!({"vendor": "v1", "name": "n1", "version": "1.1", "vdu": {"id": "c", "resource_requirements": {"memory": {"size": "2"}}}, "flag": true, "ratio": 2, "nested": [[1, 2], [3]], "empty": []}),
@@ -24,7 +24,7 @@ fn rich_descriptors() -> Vec<Value> {
 }
 
 /// The queries the cross-backend comparison runs.
-const COMPARED_QUERIES: &[&str] = &[
+pub(crate) const COMPARED_QUERIES: &[&str] = &[
     "",
     "vendor=v1",
     "name=n1&vendor=v2",

@@ -1,0 +1,233 @@
+//! What keeps lists fast at scale (ADR-22) gives the same answers as the slow way: the field
+//! index against the document evaluation, the kept counts against `count(*)`, the kept
+//! `version=last` picks against the writes that change them.
+
+use catalogue::{
+    query::{
+        parse::PageDefaults,
+        parse_list_query,
+        sql::{push_conditions, push_document_condition},
+        Condition, Target,
+    },
+    storage::Repository,
+};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use shared_models::DescriptorKind;
+use sqlx::{Executor, QueryBuilder};
+use uuid::Uuid;
+
+use crate::{
+    helpers::{json, on_both_backends, Backend, TestApp},
+    queries::{rich_descriptors, COMPARED_QUERIES},
+};
+
+on_both_backends!(
+    field_index_agrees_with_document_evaluation,
+    counts_follow_writes_before_and_after_folding,
+    version_last_picks_follow_inserts_and_deletes,
+    descriptors_written_before_the_index_are_indexed
+);
+
+/// Queries on strings longer than the index keeps, and a few more shapes.
+const MORE_QUERIES: &[&str] = &[
+    "long=LONG",
+    "long.gt=a",
+    "long.lt=a",
+    "long.ne=LONG",
+    "vdu.resource_requirements.memory.size.in=(1,2)",
+    "vdu.resource_requirements.memory.size.nin=(1,2)",
+    "tags.in=(b,zz)",
+    "ratio.gte=0.5",
+    "storage_size.gt=1",
+];
+
+fn long_text() -> String {
+    "é".repeat(200)
+}
+
+async fn seed(app: &TestApp) {
+    let mut descriptors = rich_descriptors();
+    descriptors.push(json!({"vendor": "v3", "name": "long", "version": "1", "long": long_text()}));
+    descriptors.push(
+        json!({"vendor": "v3", "name": "long", "version": "2", "long": [long_text(), "short"]}),
+    );
+    for vnfd in descriptors {
+        let response = app.post_json("/vnfs", vnfd.to_string().as_bytes()).await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+    }
+}
+
+fn conditions(query: &str) -> Vec<Condition> {
+    let query = query.replace("LONG", &long_text());
+    // The compared queries hold no percent escapes.
+    let pairs: Vec<(String, String)> = query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (k.to_owned(), v.to_owned())
+        })
+        .collect();
+    let defaults = PageDefaults {
+        size: 10,
+        max_size: 1000,
+    };
+    parse_list_query(DescriptorKind::Vnfd, &pairs, &defaults)
+        .unwrap_or_else(|e| panic!("{query}: {e:?}"))
+        .conditions
+}
+
+/// The uuids of the VNFDs a condition selects, with the index (as lists run) or by
+/// evaluating every document.
+macro_rules! selected {
+    ($db:ty, $pool:expr, $condition:expr, $indexed:expr) => {{
+        let mut builder =
+            QueryBuilder::<$db>::new("SELECT uuid FROM descriptors WHERE kind = 'vnfd' AND ");
+        if $indexed {
+            builder.push("true");
+            push_conditions(&mut builder, std::slice::from_ref($condition));
+        } else {
+            push_document_condition(&mut builder, $condition);
+        }
+        builder.push(" ORDER BY uuid");
+        let uuids: Vec<Uuid> = builder
+            .build_query_scalar()
+            .fetch_all($pool)
+            .await
+            .unwrap_or_else(|e| panic!("{:?}: {e}", $condition));
+        uuids
+    }};
+}
+
+async fn field_index_agrees_with_document_evaluation(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    seed(&app).await;
+    let repo = app.repository().await;
+    let (mut compared, mut matched) = (0, 0);
+    for query in COMPARED_QUERIES.iter().chain(MORE_QUERIES) {
+        for condition in conditions(query) {
+            if !matches!(condition.target, Target::Field(_) | Target::Deep(_)) {
+                continue;
+            }
+            let (by_index, by_document) = match &repo {
+                Repository::Postgres(pool) => (
+                    selected!(sqlx::Postgres, pool, &condition, true),
+                    selected!(sqlx::Postgres, pool, &condition, false),
+                ),
+                Repository::Sqlite(pool) => (
+                    selected!(sqlx::Sqlite, pool, &condition, true),
+                    selected!(sqlx::Sqlite, pool, &condition, false),
+                ),
+            };
+            assert_eq!(by_index, by_document, "{query}");
+            compared += 1;
+            matched += usize::from(!by_index.is_empty());
+        }
+    }
+    assert!(compared >= 45, "compared only {compared} conditions");
+    assert!(
+        matched * 3 > compared * 2,
+        "only {matched} of {compared} match anything"
+    );
+}
+
+async fn record_count(app: &TestApp, query: &str) -> u64 {
+    let response = app.get(&format!("/vnfs?{query}")).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    response.headers()["record-count"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+async fn create(app: &TestApp, vendor: &str, name: &str, version: &str) -> String {
+    let body = json!({"vendor": vendor, "name": name, "version": version});
+    let response = app.post_json("/vnfs", body.to_string().as_bytes()).await;
+    assert!(response.status().is_success(), "{}", response.status());
+    json(response).await["uuid"].as_str().unwrap().to_owned()
+}
+
+async fn counts_follow_writes_before_and_after_folding(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let repo = app.repository().await;
+    let a = create(&app, "v", "a", "1").await;
+    create(&app, "v", "b", "1").await;
+    create(&app, "v", "a", "1").await; // reused: no new record
+    assert_eq!(record_count(&app, "").await, 2);
+    repo.fold_counts().await.unwrap();
+    assert_eq!(record_count(&app, "").await, 2);
+    create(&app, "v", "c", "1").await;
+    assert_eq!(record_count(&app, "").await, 3);
+    for _ in 0..2 {
+        let response = app.delete(&format!("/vnfs/{a}")).await;
+        assert!(response.status().is_success());
+    }
+    assert_eq!(record_count(&app, "").await, 2);
+    assert_eq!(record_count(&app, "vendor=v").await, 2);
+    repo.fold_counts().await.unwrap();
+    assert_eq!(record_count(&app, "").await, 2);
+    let count: Value = json(app.get("/vnfs?count").await).await;
+    assert_eq!(count, json!({"count": "2"}));
+    let response = app.upload("/files", "f.bin", b"bytes".to_vec()).await;
+    assert!(response.status().is_success());
+    let files = app.get("/files").await;
+    assert_eq!(files.headers()["record-count"], "1");
+}
+
+async fn versions_last(app: &TestApp, query: &str) -> Vec<String> {
+    let list: Value = json(app.get(&format!("/vnfs?version=last{query}")).await).await;
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|r| format!("{}/{}", r["vnfd"]["name"], r["vnfd"]["version"]).replace('"', ""))
+        .collect()
+}
+
+async fn version_last_picks_follow_inserts_and_deletes(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let old = create(&app, "v", "a", "0.9").await;
+    create(&app, "v", "a", "0.10").await;
+    create(&app, "v", "b", "1.0").await;
+    create(&app, "w", "b", "0.1").await;
+    // Code point order: "1.0" > "0.9" > "0.10" > "0.1"; names then vendors break ties.
+    assert_eq!(versions_last(&app, "").await, ["b/1.0", "a/0.9", "b/0.1"]);
+    assert_eq!(versions_last(&app, "&vendor=v").await, ["b/1.0", "a/0.9"]);
+    assert_eq!(versions_last(&app, "&name=b&vendor=w").await, ["b/0.1"]);
+    let response = app.delete(&format!("/vnfs/{old}")).await;
+    assert!(response.status().is_success());
+    assert_eq!(versions_last(&app, "").await, ["b/1.0", "a/0.10", "b/0.1"]);
+    create(&app, "v", "a", "0.99").await;
+    assert_eq!(
+        versions_last(&app, "&page_size=2&page_number=1").await,
+        ["b/0.1"]
+    );
+    assert_eq!(versions_last(&app, "&vendor=v").await, ["b/1.0", "a/0.99"]);
+}
+
+async fn descriptors_written_before_the_index_are_indexed(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    seed(&app).await;
+    let repo = app.repository().await;
+    let forget = [
+        "DELETE FROM descriptor_fields",
+        "UPDATE descriptors SET fields_version = 0",
+    ];
+    for sql in forget {
+        match &repo {
+            Repository::Postgres(pool) => pool.execute(sql).await.map(|_| ()),
+            Repository::Sqlite(pool) => pool.execute(sql).await.map(|_| ()),
+        }
+        .unwrap();
+    }
+    assert_eq!(
+        record_count(&app, "vdu.id=a").await,
+        0,
+        "the index was emptied"
+    );
+    let total = rich_descriptors().len() as u64 + 2;
+    assert_eq!(repo.reindex_fields().await.unwrap(), total);
+    assert_eq!(record_count(&app, "vdu.id=a").await, 2);
+    assert_eq!(repo.reindex_fields().await.unwrap(), 0);
+}
