@@ -91,6 +91,23 @@ END $$;
 CREATE TRIGGER descriptors_latest_delete AFTER DELETE ON descriptors
     FOR EACH ROW EXECUTE FUNCTION pick_latest_on_delete();
 
+-- The number of groups, kept like the other counts (for version=last's count), and the
+-- order of one vendor's picks.
+INSERT INTO row_counts (name, n) SELECT 'latest:' || kind, count(*) FROM descriptor_latest GROUP BY kind;
+CREATE FUNCTION count_latest_rows() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO row_count_deltas (name, d) VALUES ('latest:' || NEW.kind, 1);
+    ELSE
+        INSERT INTO row_count_deltas (name, d) VALUES ('latest:' || OLD.kind, -1);
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER descriptor_latest_count AFTER INSERT OR DELETE ON descriptor_latest
+    FOR EACH ROW EXECUTE FUNCTION count_latest_rows();
+CREATE INDEX descriptor_latest_vendor ON descriptor_latest
+    (kind, vendor, version COLLATE "C" DESC, name COLLATE "C");
+
 -- 3. Descriptor field filters from an index instead of evaluating every document: one row
 -- per scalar a dotted path (or a deep key, path '**.<segments>') reaches, with the lax
 -- array unwrapping of the query language. Written by the catalogue with the descriptor, in

@@ -74,6 +74,16 @@ WHEN EXISTS (SELECT 1 FROM descriptor_latest WHERE uuid = OLD.uuid) BEGIN
     LIMIT 1;
 END;
 
+-- The number of groups, kept like the other counts, and the order of one vendor's picks.
+INSERT INTO row_counts (name, n) SELECT 'latest:' || kind, count(*) FROM descriptor_latest GROUP BY kind;
+CREATE TRIGGER descriptor_latest_count_insert AFTER INSERT ON descriptor_latest BEGIN
+    INSERT INTO row_count_deltas (name, d) VALUES ('latest:' || NEW.kind, 1);
+END;
+CREATE TRIGGER descriptor_latest_count_delete AFTER DELETE ON descriptor_latest BEGIN
+    INSERT INTO row_count_deltas (name, d) VALUES ('latest:' || OLD.kind, -1);
+END;
+CREATE INDEX descriptor_latest_vendor ON descriptor_latest (kind, vendor, version DESC, name);
+
 -- 3. Descriptor field filters from an index (see the PostgreSQL migration for the shape).
 CREATE TABLE descriptor_fields (
     uuid BLOB NOT NULL REFERENCES descriptors (uuid) ON DELETE CASCADE,

@@ -129,7 +129,7 @@ fn push_path<DB: Dialect>(
     let negate = positive.op != condition.op;
     builder.push(if negate { "NOT (" } else { "(" });
     push_indexed_uuids(builder, &path);
-    builder.push(" AND (false");
+    builder.push(" AND (");
     push_index_terms(builder, &positive);
     builder.push("))");
     if may_match_long_text(&positive) {
@@ -148,8 +148,9 @@ fn push_indexed_uuids<DB: Dialect>(builder: &mut QueryBuilder<'_, DB>, path: &st
     DB::push_text(builder, path.to_owned());
 }
 
-/// ` OR <term>` per operand reading, as the document evaluation compares: a string with the
-/// text, a number with the number, a boolean (equality only) with the boolean.
+/// `<term> OR <term> ...` per operand reading, as the document evaluation compares: a string
+/// with the text, a number with the number, a boolean (equality only) with the boolean;
+/// `false` for none. No constant leads the terms: SQLite would not use the index for them.
 fn push_index_terms<DB: Dialect>(builder: &mut QueryBuilder<'_, DB>, condition: &Condition) {
     let equality = matches!(condition.op, Op::Eq | Op::In);
     let (symbol, operands) = if equality {
@@ -160,25 +161,31 @@ fn push_index_terms<DB: Dialect>(builder: &mut QueryBuilder<'_, DB>, condition: 
             condition.operands.get(..1).unwrap_or_default(),
         )
     };
+    let mut first = true;
+    let mut separate = |builder: &mut QueryBuilder<'_, DB>| {
+        if !std::mem::take(&mut first) {
+            builder.push(" OR ");
+        }
+    };
     for operand in operands {
         if !equality || operand.text.len() <= TEXT_LIMIT {
-            builder.push(format_args!(
-                " OR (t = {} AND text {symbol} ",
-                FieldValue::TEXT
-            ));
+            separate(builder);
+            builder.push(format_args!("(t = {} AND text {symbol} ", FieldValue::TEXT));
             DB::push_text(builder, operand.text.clone());
             builder.push(")");
         }
         if let Some(n) = operand.number {
-            builder.push(format_args!(" OR num {symbol} "));
+            separate(builder);
+            builder.push(format_args!("num {symbol} "));
             DB::push_float(builder, n);
         }
         if let (Some(b), true) = (operand.boolean, equality) {
-            builder.push(format_args!(
-                " OR (t = {} AND text = '{b}')",
-                FieldValue::BOOL
-            ));
+            separate(builder);
+            builder.push(format_args!("(t = {} AND text = '{b}')", FieldValue::BOOL));
         }
+    }
+    if first {
+        builder.push("false");
     }
 }
 
@@ -243,9 +250,15 @@ fn push_any_equal<DB: Dialect>(
     column: &str,
     operands: &[Operand],
 ) {
-    builder.push("(false");
-    for operand in operands {
-        builder.push(" OR ");
+    if operands.is_empty() {
+        builder.push("false");
+        return;
+    }
+    builder.push("(");
+    for (i, operand) in operands.iter().enumerate() {
+        if i > 0 {
+            builder.push(" OR ");
+        }
         push_meta_compare(builder, field, column, "=", operand);
     }
     builder.push(")");

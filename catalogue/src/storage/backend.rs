@@ -749,6 +749,9 @@ macro_rules! backend_ops {
             kind: DescriptorKind,
             query: &ListQuery,
         ) -> Result<i64, ApiError> {
+            if query.conditions.is_empty() {
+                return counted(pool, &format!("latest:{}", kind.key())).await;
+            }
             let mut count = if only_group_filters(&query.conditions) {
                 let mut count =
                     QueryBuilder::new("SELECT count(*) FROM descriptor_latest WHERE kind = ");

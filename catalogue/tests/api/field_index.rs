@@ -204,6 +204,13 @@ async fn version_last_picks_follow_inserts_and_deletes(backend: Backend) {
         ["b/0.1"]
     );
     assert_eq!(versions_last(&app, "&vendor=v").await, ["b/1.0", "a/0.99"]);
+    // The groups are counted (kept counts, before and after folding).
+    assert_eq!(record_count(&app, "version=last").await, 3);
+    assert_eq!(record_count(&app, "version=last&vendor=v").await, 2);
+    create(&app, "x", "c", "1").await;
+    assert_eq!(record_count(&app, "version=last").await, 4);
+    app.repository().await.fold_counts().await.unwrap();
+    assert_eq!(record_count(&app, "version=last").await, 4);
 }
 
 async fn descriptors_written_before_the_index_are_indexed(backend: Backend) {
