@@ -4,7 +4,7 @@
 //! `query::sql::Dialect`, how a descriptor path is followed).
 
 macro_rules! backend_ops {
-    ($db:ty, $pool:ty, $begin:expr, $lock:expr, $codepoint:expr) => {
+    ($db:ty, $pool:ty, $begin:expr, $lock:expr, $codepoint:expr, $writer:expr) => {
         use serde_json::Value;
         use shared_models::DescriptorKind;
         use sqlx::{QueryBuilder, Row};
@@ -37,8 +37,13 @@ macro_rules! backend_ops {
             updated_at, fields_version) VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', 1, $8, $9, \
             NULL, $10, $10, $11) ON CONFLICT (kind, vendor, name, version, platform) ";
 
-        async fn begin(pool: &$pool) -> Result<Tx, ApiError> {
-            Ok(pool.begin_with($begin).await?)
+        /// The writer's turn, where the backend takes turns in the process (SQLite).
+        type Writer = Option<tokio::sync::MutexGuard<'static, ()>>;
+
+        /// A write transaction; the returned turn must live as long as it.
+        async fn begin(pool: &$pool) -> Result<(Writer, Tx), ApiError> {
+            let writer: Writer = $writer;
+            Ok((writer, pool.begin_with($begin).await?))
         }
 
         fn descriptor_row(row: &DbRow) -> Result<DescriptorRow, ApiError> {
@@ -94,7 +99,7 @@ macro_rules! backend_ops {
             on_conflict: &str,
         ) -> Result<Option<DescriptorRow>, ApiError> {
             let sql = format!("{INSERT_DESCRIPTOR}{on_conflict} RETURNING {DESCRIPTOR_COLUMNS}");
-            let mut tx = begin(pool).await?;
+            let (_writer, mut tx) = begin(pool).await?;
             let row = sqlx::query(&sql)
                 .bind(Uuid::new_v4())
                 .bind(new.kind.key())
@@ -147,7 +152,7 @@ macro_rules! backend_ops {
         pub async fn reindex_fields(pool: &$pool) -> Result<u64, ApiError> {
             let mut done = 0;
             loop {
-                let mut tx = begin(pool).await?;
+                let (_writer, mut tx) = begin(pool).await?;
                 let rows = sqlx::query(
                     "SELECT uuid, kind, body FROM descriptors WHERE fields_version < $1 LIMIT 500",
                 )
@@ -328,7 +333,7 @@ macro_rules! backend_ops {
             kind: DescriptorKind,
             uuid: Uuid,
         ) -> Result<Option<Release>, ApiError> {
-            let mut tx = begin(pool).await?;
+            let (_writer, mut tx) = begin(pool).await?;
             let sql = format!("SELECT pkg_ref FROM descriptors WHERE kind = $1 AND uuid = $2{}", $lock);
             let pkg_ref: Option<i64> = sqlx::query_scalar(&sql)
                 .bind(kind.key())
@@ -380,7 +385,7 @@ macro_rules! backend_ops {
             let digests = staged.digests.clone();
             let size = i64::try_from(digests.size).map_err(|e| ApiError::Internal(e.into()))?;
             let at = now();
-            let mut tx = begin(pool).await?;
+            let (_writer, mut tx) = begin(pool).await?;
             // Holding the blob row (locked by the upsert) while the bytes move into place
             // keeps a concurrent collection of the same blob from removing them.
             sqlx::query(
@@ -546,7 +551,7 @@ macro_rules! backend_ops {
             sha256: &str,
             store: &dyn BlobStore,
         ) -> Result<bool, ApiError> {
-            let mut tx = begin(pool).await?;
+            let (_writer, mut tx) = begin(pool).await?;
             let placeholder: Option<String> = sqlx::query_scalar(
                 "INSERT INTO blobs (sha256, md5, size, created_at) VALUES ($1, '', -1, $2) \
                  ON CONFLICT (sha256) DO NOTHING RETURNING sha256",
@@ -583,7 +588,7 @@ macro_rules! backend_ops {
             .await?;
             let mut collected = 0;
             for sha256 in candidates {
-                let mut tx = begin(pool).await?;
+                let (_writer, mut tx) = begin(pool).await?;
                 if collect_blob(&mut tx, &sha256, store).await? {
                     collected += 1;
                 }
@@ -632,7 +637,7 @@ macro_rules! backend_ops {
             uuid: Uuid,
             store: &dyn BlobStore,
         ) -> Result<Option<Release>, ApiError> {
-            let mut tx = begin(pool).await?;
+            let (_writer, mut tx) = begin(pool).await?;
             let release = release_blob_locked(&mut tx, kind, uuid, store).await?;
             tx.commit().await?;
             Ok(release)
@@ -643,7 +648,7 @@ macro_rules! backend_ops {
             uuid: Uuid,
             store: &dyn BlobStore,
         ) -> Result<Option<CascadeReport>, ApiError> {
-            let mut tx = begin(pool).await?;
+            let (_writer, mut tx) = begin(pool).await?;
             let sql = format!("SELECT body FROM descriptors WHERE kind = 'pd' AND uuid = $1{}", $lock);
             let body: Option<String> = sqlx::query_scalar(&sql)
                 .bind(uuid)

@@ -5,7 +5,8 @@ super::backend::backend_ops!(
     sqlx::PgPool,
     "BEGIN",
     " FOR UPDATE",
-    " COLLATE \"C\""
+    " COLLATE \"C\"",
+    None
 );
 
 /// Folds the count deltas into the base counts, in one statement (one snapshot: a delta
