@@ -59,6 +59,9 @@ pub struct Config {
     /// `GATEKEEPER_PACKAGER_ANSWER_TIMEOUT`, default `30s`: how long the packager may take to
     /// answer once the whole upload has been sent to it (it answers before processing).
     pub packager_answer_timeout: Duration,
+    /// `GATEKEEPER_PACKAGER_STATUS_TIMEOUT`, default `5s`: the limit of one question about a
+    /// process's outcome to the packager (at start-up, and before a process is timed out).
+    pub packager_status_timeout: Duration,
     /// `GATEKEEPER_CATALOGUE_ANSWER_TIMEOUT`, default `30s`: how long the catalogue may take to
     /// start answering a call (a download's body then streams without a limit).
     pub catalogue_answer_timeout: Duration,
@@ -94,6 +97,7 @@ impl Default for Config {
             default_page_size: 100,
             upstream_connect_timeout: Duration::from_secs(5),
             packager_answer_timeout: Duration::from_secs(30),
+            packager_status_timeout: Duration::from_secs(5),
             catalogue_answer_timeout: Duration::from_secs(30),
             workers: 2,
             db_max_connections: 10,
@@ -143,6 +147,10 @@ impl Config {
             packager_answer_timeout: duration(
                 "GATEKEEPER_PACKAGER_ANSWER_TIMEOUT",
                 d.packager_answer_timeout,
+            )?,
+            packager_status_timeout: duration(
+                "GATEKEEPER_PACKAGER_STATUS_TIMEOUT",
+                d.packager_status_timeout,
             )?,
             catalogue_answer_timeout: duration(
                 "GATEKEEPER_CATALOGUE_ANSWER_TIMEOUT",

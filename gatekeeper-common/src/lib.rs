@@ -12,6 +12,7 @@ pub mod db;
 pub mod error;
 pub mod headers;
 mod json_errors;
+pub mod outcome;
 pub mod routes;
 pub mod startup;
 pub mod state;

@@ -15,7 +15,7 @@ use crate::db::Db;
 use crate::routes::{descriptors, downloads, health, on_change, packages, status, upload};
 use crate::state::{AppState, Settings};
 use crate::upstream::catalogue::Catalogue;
-use crate::workers::{outbox::OutboxWorker, sweeper::TimeoutSweeper};
+use crate::workers::{outbox::OutboxWorker, reconcile::Reconciler, sweeper::TimeoutSweeper};
 use crate::API_PREFIX;
 use crate::{compat, headers, json_errors};
 
@@ -70,7 +70,15 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
     tracing::info!(public_url = %settings.public_url, callback = %settings.callback_url,
         "gatekeeper configured");
     let (shutdown, _) = watch::channel(false);
-    let workers = spawn_workers(&config, &db, &http, &shutdown);
+    let reconciler = Reconciler {
+        db: db.clone(),
+        http: internal_http.clone(),
+        packager_url: config.packager_url.clone(),
+        status_timeout: config.packager_status_timeout,
+        packages_url: settings.public_collection("packages"),
+        notify: config.notify(),
+    };
+    let workers = spawn_workers(&config, reconciler, &http, &shutdown);
     let state = web::Data::new(AppState {
         db,
         catalogue: Catalogue::new(
@@ -131,14 +139,16 @@ fn settings(config: &Config, port: u16) -> Settings {
     }
 }
 
+/// The outbox deliverer, the timeout sweeper and the start-up reconciliation (for the processes
+/// open now).
 fn spawn_workers(
     config: &Config,
-    db: &Db,
+    reconciler: Reconciler,
     http: &reqwest::Client,
     shutdown: &watch::Sender<bool>,
 ) -> Vec<JoinHandle<()>> {
     let outbox = OutboxWorker {
-        db: db.clone(),
+        db: reconciler.db.clone(),
         http: http.clone(),
         worker_id: uuid::Uuid::new_v4().to_string(),
         poll_interval: config.outbox_poll_interval,
@@ -148,12 +158,12 @@ fn spawn_workers(
         backoff_max: config.callback_backoff_max,
     };
     let sweeper = TimeoutSweeper {
-        db: db.clone(),
         interval: config.sweep_interval,
         process_timeout: config.process_timeout,
-        notify: config.notify(),
+        reconciler: reconciler.clone(),
     };
     vec![
+        tokio::spawn(reconciler.run_once(crate::db::now_ms(), shutdown.subscribe())),
         tokio::spawn(outbox.run(shutdown.subscribe())),
         tokio::spawn(sweeper.run(shutdown.subscribe())),
     ]

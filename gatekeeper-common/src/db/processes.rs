@@ -205,6 +205,22 @@ pub async fn overdue(db: &Db, limit: i64) -> Result<Vec<ProcessId>, sqlx::Error>
     .bind(limit)
     .fetch_all(&db.pool)
     .await?;
+    ids_of(&rows)
+}
+
+/// Open processes created at or before `before_ms` (epoch ms), oldest first.
+pub async fn open_before(db: &Db, before_ms: i64) -> Result<Vec<ProcessId>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT id FROM processes WHERE state IN ('waiting', 'running') AND created_at <= $1 \
+         ORDER BY created_at, id",
+    )
+    .bind(before_ms)
+    .fetch_all(&db.pool)
+    .await?;
+    ids_of(&rows)
+}
+
+fn ids_of(rows: &[AnyRow]) -> Result<Vec<ProcessId>, sqlx::Error> {
     rows.iter()
         .map(|row| {
             let id: String = col(row, "id")?;

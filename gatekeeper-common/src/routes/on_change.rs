@@ -9,7 +9,8 @@ use utoipa::ToSchema;
 use crate::db::outbox::{self, DeliveryView};
 use crate::db::processes::{self, Finished, ProcessRecord};
 use crate::error::ApiError;
-use crate::state::{Settings, State};
+use crate::outcome;
+use crate::state::State;
 use crate::upstream::packager;
 
 /// The process record after the callback.
@@ -60,7 +61,13 @@ pub async fn on_change(
     let finished = processes::finish(
         &state.db,
         id,
-        |record| rewrite(event.clone(), record, settings),
+        |record| {
+            outcome::as_stored(
+                event.clone(),
+                record,
+                &settings.public_collection("packages"),
+            )
+        },
         &settings.notify,
     )
     .await?;
@@ -129,17 +136,4 @@ async fn undo_late_success(state: &State, record: &ProcessRecord, event: &OnChan
             tracing::error!(process = %record.id, %package, error = %e, "could not remove a package stored after its process timed out");
         }
     }
-}
-
-/// The event as the gatekeeper stores and sends it: its own `package_location`, the upload
-/// time as `created_at`, now as `updated_at`.
-fn rewrite(mut event: OnChangeEvent, record: &ProcessRecord, settings: &Settings) -> OnChangeEvent {
-    event.package_location = event
-        .package_id
-        .as_deref()
-        .filter(|id| !id.is_empty())
-        .map(|id| format!("{}/{id}", settings.public_collection("packages")));
-    event.created_at = record.created_at;
-    event.updated_at = Utc::now();
-    event
 }

@@ -57,12 +57,29 @@ pub async fn stored_package(
     id: ProcessId,
     limit: std::time::Duration,
 ) -> Option<String> {
+    let status = finished_event(http, packager_url, id, limit).await?;
+    (status.package_process_status == ProcessOutcome::Success)
+        .then_some(status.package_id)
+        .flatten()
+}
+
+/// The packager's own outcome of process `id` (`GET <packager>/status/<id>`) once it has one.
+/// `None` while the process runs there, when the packager does not know it (it restarted, or
+/// the upload never reached it), and on any error or an answer about another process.
+pub async fn finished_event(
+    http: &reqwest::Client,
+    packager_url: &str,
+    id: ProcessId,
+    limit: std::time::Duration,
+) -> Option<OnChangeEvent> {
     let url = format!("{}/status/{id}", packager_url.trim_end_matches('/'));
     let asked = http
         .get(url)
         .header(ACCEPT, "application/json")
         .timeout(limit);
-    let status: OnChangeEvent = asked
+    // A running process answers `{package_process_uuid, status, error_msg}`, which is not an
+    // event: it does not parse.
+    let event: OnChangeEvent = asked
         .send()
         .await
         .ok()?
@@ -71,7 +88,5 @@ pub async fn stored_package(
         .json()
         .await
         .ok()?;
-    (status.package_process_status == ProcessOutcome::Success)
-        .then_some(status.package_id)
-        .flatten()
+    (event.package_process_uuid == id.as_uuid()).then_some(event)
 }

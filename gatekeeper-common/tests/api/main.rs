@@ -16,6 +16,7 @@ mod binary;
 mod on_change;
 mod outbox;
 mod reads;
+mod reconcile;
 mod replicas;
 mod restart;
 mod service_shape;
