@@ -59,6 +59,10 @@ pub struct Config {
     pub blob_sweep_grace: Duration,
     /// `SONATA_SERVICE_TOKEN`: when set, writes (POST/PUT/PATCH/DELETE) need it in
     /// `X-Service-Token` (ADR-21). Reads stay open.
+    /// `CATALOGUE_FIELD_INDEX` (`true` / `false`, default `false`): keep the field index
+    /// that serves descriptor field filters at scale, at a cost on every descriptor write
+    /// (ADR-22).
+    pub field_index: bool,
     pub service_token: Option<shared_models::ServiceToken>,
 }
 
@@ -97,6 +101,7 @@ impl Config {
             )?)
             .filter(|secs| *secs > 0)
             .map(Duration::from_secs),
+            field_index: parse_var("CATALOGUE_FIELD_INDEX", false)?,
             blob_sweep_grace: Duration::from_secs(parse_var(
                 "CATALOGUE_BLOB_SWEEP_GRACE",
                 DEFAULT_BLOB_SWEEP_SECS,
@@ -120,6 +125,7 @@ impl Config {
             workers: Some(1),
             blob_sweep_interval: None,
             blob_sweep_grace: Duration::from_secs(DEFAULT_BLOB_SWEEP_SECS),
+            field_index: false,
             service_token: None,
         }
     }

@@ -54,6 +54,8 @@ pub struct NewDescriptor {
     pub body: Value,
     pub md5: String,
     pub username: Option<String>,
+    /// Whether to write its field index rows (`CATALOGUE_FIELD_INDEX`).
+    pub index_fields: bool,
 }
 
 /// The two blob-backed collections.

@@ -69,7 +69,12 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
 }
 
 pub async fn build(config: Config) -> anyhow::Result<Application> {
-    let repo = connect(&config.database_url, config.db_max_connections).await?;
+    let repo = connect(
+        &config.database_url,
+        config.db_max_connections,
+        config.field_index,
+    )
+    .await?;
     let store = open_store(&config.blob_store).await?;
     let listener = TcpListener::bind(config.bind)?;
     let port = listener.local_addr()?.port();

@@ -121,6 +121,8 @@ pub enum Mode {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ListQuery {
     pub conditions: Vec<Condition>,
+    /// Whether descriptor path filters may use the field index (`CATALOGUE_FIELD_INDEX`).
+    pub field_index: bool,
     pub mode: Mode,
     pub page: Page,
 }

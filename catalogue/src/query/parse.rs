@@ -62,6 +62,7 @@ pub fn parse_list_query(
         ));
     }
     Ok(ListQuery {
+        field_index: false,
         conditions,
         mode,
         page,

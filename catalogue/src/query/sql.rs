@@ -56,15 +56,24 @@ macro_rules! plain_binds {
 }
 pub(crate) use plain_binds;
 
-/// Appends ` AND <predicate>` for every condition.
-pub fn push_conditions<DB: Dialect>(builder: &mut QueryBuilder<'_, DB>, conditions: &[Condition]) {
+/// Appends ` AND <predicate>` for every condition; descriptor paths from the field index
+/// when `field_index` (query/fields.rs), else evaluated on the documents.
+pub fn push_conditions<DB: Dialect>(
+    builder: &mut QueryBuilder<'_, DB>,
+    conditions: &[Condition],
+    field_index: bool,
+) {
     for condition in conditions {
         builder.push(" AND ");
-        push_condition(builder, condition);
+        push_condition(builder, condition, field_index);
     }
 }
 
-fn push_condition<DB: Dialect>(builder: &mut QueryBuilder<'_, DB>, condition: &Condition) {
+fn push_condition<DB: Dialect>(
+    builder: &mut QueryBuilder<'_, DB>,
+    condition: &Condition,
+    field_index: bool,
+) {
     match &condition.target {
         Target::Meta(field) => push_meta(builder, *field, condition),
         Target::Identity(field) => {
@@ -77,22 +86,10 @@ fn push_condition<DB: Dialect>(builder: &mut QueryBuilder<'_, DB>, condition: &C
             let value = condition.operands.first().map(|o| o.text.clone());
             DB::push_text(builder, value.unwrap_or_default());
         }
-        Target::Field(segments) => push_path(builder, segments, false, condition),
-        Target::Deep(deep) => push_path(builder, &deep.segments, true, condition),
-    }
-}
-
-/// The document evaluation of a condition (a descriptor path followed in each document):
-/// the reference semantics the field index must agree with, which a test checks. Lists use
-/// `push_conditions`.
-pub fn push_document_condition<DB: Dialect>(
-    builder: &mut QueryBuilder<'_, DB>,
-    condition: &Condition,
-) {
-    match &condition.target {
+        Target::Field(segments) if field_index => push_path(builder, segments, false, condition),
+        Target::Deep(deep) if field_index => push_path(builder, &deep.segments, true, condition),
         Target::Field(segments) => DB::push_descriptor(builder, segments, false, condition),
         Target::Deep(deep) => DB::push_descriptor(builder, &deep.segments, true, condition),
-        _ => push_condition(builder, condition),
     }
 }
 

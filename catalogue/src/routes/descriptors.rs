@@ -47,7 +47,8 @@ pub async fn list(
         size: state.config.default_page_size,
         max_size: state.config.max_page_size,
     };
-    let query = parse_list_query(kind, &query_pairs(&req)?, &defaults)?;
+    let mut query = parse_list_query(kind, &query_pairs(&req)?, &defaults)?;
+    query.field_index = state.config.field_index;
     match state.repo.list_descriptors(kind, &query).await? {
         Listing::Count(n) => render(
             HttpResponse::Ok(),
@@ -120,6 +121,7 @@ pub async fn read_descriptor(
         md5: descriptor_md5(&body),
         body,
         username: param(pairs, "username").map(str::to_owned),
+        index_fields: state.config.field_index,
     })
 }
 

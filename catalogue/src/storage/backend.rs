@@ -111,12 +111,12 @@ macro_rules! backend_ops {
                 .bind(&new.md5)
                 .bind(&new.username)
                 .bind(now())
-                .bind(FIELDS_VERSION)
+                .bind(if new.index_fields { FIELDS_VERSION } else { 0 })
                 .fetch_optional(&mut *tx)
                 .await?;
             let row = row.as_ref().map(descriptor_row).transpose()?;
             // A reused descriptor comes back with its reference count above one.
-            if let Some(created) = row.as_ref().filter(|r| r.pkg_ref == 1) {
+            if let Some(created) = row.as_ref().filter(|r| new.index_fields && r.pkg_ref == 1) {
                 index_fields(&mut tx, created.uuid, new.kind, &new.body).await?;
             }
             tx.commit().await?;
@@ -698,7 +698,7 @@ macro_rules! backend_ops {
         ) -> QueryBuilder<'a, $db> {
             let mut builder = QueryBuilder::new(format!("{select} FROM descriptors WHERE kind = "));
             builder.push_bind(kind.key());
-            push_conditions(&mut builder, &query.conditions);
+            push_conditions(&mut builder, &query.conditions, query.field_index);
             builder
         }
 
@@ -723,7 +723,7 @@ macro_rules! backend_ops {
                      (SELECT uuid FROM descriptor_latest WHERE kind = "
                 ));
                 picks.push_bind(kind.key());
-                push_conditions(&mut picks, &query.conditions);
+                push_conditions(&mut picks, &query.conditions, false);
                 picks.push(format_args!(" {order}"));
                 picks
             } else {
@@ -761,7 +761,7 @@ macro_rules! backend_ops {
                 let mut count =
                     QueryBuilder::new("SELECT count(*) FROM descriptor_latest WHERE kind = ");
                 count.push_bind(kind.key());
-                push_conditions(&mut count, &query.conditions);
+                push_conditions(&mut count, &query.conditions, false);
                 count
             } else {
                 let mut count = filtered(

@@ -10,10 +10,17 @@ use sqlx::{
 
 use super::Repository;
 
-/// Opens the database, applies the migrations and indexes the fields of descriptors an
-/// older version wrote.
-pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Repository> {
+/// Opens the database, applies the migrations and, with `field_index`, indexes the fields
+/// of descriptors written without it (or by an older extraction).
+pub async fn connect(
+    url: &str,
+    max_connections: u32,
+    field_index: bool,
+) -> anyhow::Result<Repository> {
     let repo = open(url, max_connections).await?;
+    if !field_index {
+        return Ok(repo);
+    }
     let indexed = repo
         .reindex_fields()
         .await

@@ -3,12 +3,7 @@
 //! `version=last` picks against the writes that change them.
 
 use catalogue::{
-    query::{
-        parse::PageDefaults,
-        parse_list_query,
-        sql::{push_conditions, push_document_condition},
-        Condition, Target,
-    },
+    query::{parse::PageDefaults, parse_list_query, sql::push_conditions, Condition, Target},
     storage::Repository,
 };
 use reqwest::StatusCode;
@@ -84,12 +79,8 @@ macro_rules! selected {
     ($db:ty, $pool:expr, $condition:expr, $indexed:expr) => {{
         let mut builder =
             QueryBuilder::<$db>::new("SELECT uuid FROM descriptors WHERE kind = 'vnfd' AND ");
-        if $indexed {
-            builder.push("true");
-            push_conditions(&mut builder, std::slice::from_ref($condition));
-        } else {
-            push_document_condition(&mut builder, $condition);
-        }
+        builder.push("true");
+        push_conditions(&mut builder, std::slice::from_ref($condition), $indexed);
         builder.push(" ORDER BY uuid");
         let uuids: Vec<Uuid> = builder
             .build_query_scalar()
@@ -100,8 +91,13 @@ macro_rules! selected {
     }};
 }
 
+/// A service that keeps the field index.
+async fn indexing(backend: Backend) -> TestApp {
+    TestApp::spawn_with(backend, |config| config.field_index = true).await
+}
+
 async fn field_index_agrees_with_document_evaluation(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
+    let app = indexing(backend).await;
     seed(&app).await;
     let repo = app.repository().await;
     let (mut compared, mut matched) = (0, 0);
@@ -214,7 +210,7 @@ async fn version_last_picks_follow_inserts_and_deletes(backend: Backend) {
 }
 
 async fn descriptors_written_before_the_index_are_indexed(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
+    let app = indexing(backend).await;
     seed(&app).await;
     let repo = app.repository().await;
     let forget = [

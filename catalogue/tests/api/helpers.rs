@@ -135,7 +135,7 @@ impl TestApp {
 
     /// The service's database, opened once more for the tests to look into.
     pub async fn repository(&self) -> catalogue::storage::Repository {
-        catalogue::storage::connect(&self.database_url, 2)
+        catalogue::storage::connect(&self.database_url, 2, false)
             .await
             .expect("open the service's database")
     }
