@@ -7,7 +7,7 @@ use anyhow::Context;
 use reqwest::{multipart, StatusCode};
 use serde_json::Value;
 
-use crate::session::TestPlatform;
+use crate::session::Endpoints;
 
 /// A finished on-boarding: the event delivered to the caller's callback URL.
 #[derive(Debug, Clone)]
@@ -46,7 +46,7 @@ impl Outcome {
 /// callback URL at callback-mock's `/callbacks/<tag>`; waits for that callback and checks that
 /// the status endpoint tells the same.
 pub async fn onboard(
-    tp: &TestPlatform,
+    tp: &Endpoints,
     bytes: Vec<u8>,
     file_name: &str,
     fields: &[(&str, &str)],
@@ -73,7 +73,7 @@ pub async fn onboard(
 
 /// `POST /api/v3/packages`; returns the process id of the 200 answer.
 pub async fn upload(
-    tp: &TestPlatform,
+    tp: &Endpoints,
     bytes: Vec<u8>,
     file_name: &str,
     fields: &[(&str, &str)],
@@ -103,18 +103,14 @@ pub async fn upload(
 }
 
 /// The body of the first callback received on `path` (long-polls callback-mock).
-pub async fn wait_callback(
-    tp: &TestPlatform,
-    path: &str,
-    timeout: Duration,
-) -> anyhow::Result<Value> {
+pub async fn wait_callback(tp: &Endpoints, path: &str, timeout: Duration) -> anyhow::Result<Value> {
     let list = wait_callbacks(tp, path, 1, timeout).await?;
     Ok(list[0]["body"].clone())
 }
 
 /// The first `count` callbacks received on `path`, oldest first.
 pub async fn wait_callbacks(
-    tp: &TestPlatform,
+    tp: &Endpoints,
     path: &str,
     count: usize,
     timeout: Duration,
@@ -141,8 +137,24 @@ pub async fn wait_callbacks(
         .context("callbacks list missing")
 }
 
+/// The callbacks callback-mock accepted (answered with 2xx), oldest first; only those on
+/// `path` when one is given.
+pub async fn received(tp: &Endpoints, path: Option<&str>) -> anyhow::Result<Vec<Value>> {
+    let mut request = tp
+        .http
+        .get(format!("{}/api/v1/received", tp.callback_mock()));
+    if let Some(path) = path {
+        request = request.query(&[("path", path)]);
+    }
+    let body: Value = request.send().await?.json().await?;
+    body["callbacks"]
+        .as_array()
+        .cloned()
+        .context("callbacks list missing")
+}
+
 /// `GET /api/v3/packages/status/{id}` (must answer 200).
-pub async fn status(tp: &TestPlatform, process_id: &str) -> anyhow::Result<Value> {
+pub async fn status(tp: &Endpoints, process_id: &str) -> anyhow::Result<Value> {
     let url = format!("{}/packages/status/{process_id}", tp.gatekeeper());
     let response = tp.http.get(url).send().await?;
     let code = response.status();
@@ -152,7 +164,7 @@ pub async fn status(tp: &TestPlatform, process_id: &str) -> anyhow::Result<Value
 }
 
 /// `GET` a path below `/api/v3`: status and body bytes.
-pub async fn get(tp: &TestPlatform, path: &str) -> anyhow::Result<(StatusCode, Vec<u8>)> {
+pub async fn get(tp: &Endpoints, path: &str) -> anyhow::Result<(StatusCode, Vec<u8>)> {
     let response = tp
         .http
         .get(format!("{}{path}", tp.gatekeeper()))
@@ -163,20 +175,20 @@ pub async fn get(tp: &TestPlatform, path: &str) -> anyhow::Result<(StatusCode, V
 }
 
 /// The original archive of an on-boarded package.
-pub async fn download(tp: &TestPlatform, package_id: &str) -> anyhow::Result<Vec<u8>> {
+pub async fn download(tp: &Endpoints, package_id: &str) -> anyhow::Result<Vec<u8>> {
     let (code, bytes) = get(tp, &format!("/packages/{package_id}/package-file")).await?;
     anyhow::ensure!(code == StatusCode::OK, "download of {package_id}: {code}");
     Ok(bytes)
 }
 
 /// `DELETE /api/v3/packages/{uuid}`; the status code.
-pub async fn delete(tp: &TestPlatform, package_id: &str) -> anyhow::Result<StatusCode> {
+pub async fn delete(tp: &Endpoints, package_id: &str) -> anyhow::Result<StatusCode> {
     let url = format!("{}/packages/{package_id}", tp.gatekeeper());
     Ok(tp.http.delete(url).send().await?.status())
 }
 
 /// Every package record the gatekeeper lists (one big page) and its `Record-Count`.
-pub async fn list_packages(tp: &TestPlatform) -> anyhow::Result<(Vec<Value>, Option<u64>)> {
+pub async fn list_packages(tp: &Endpoints) -> anyhow::Result<(Vec<Value>, Option<u64>)> {
     let response = tp
         .http
         .get(format!("{}/packages", tp.gatekeeper()))

@@ -7,5 +7,8 @@ pub mod binaries;
 pub mod client;
 pub mod corpus;
 pub mod env_vars;
+pub mod faults;
+pub mod load;
+pub mod packages;
 pub mod scenario;
 pub mod session;

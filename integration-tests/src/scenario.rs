@@ -196,19 +196,11 @@ async fn check_subscriber(tp: &TestPlatform, successes: usize) -> anyhow::Result
         "a subscriber got a non-success event"
     );
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let url = format!("{}/api/v1/received", tp.callback_mock());
-    let all: Value = tp
-        .http
-        .get(url)
-        .query(&[("path", path)])
-        .send()
-        .await?
-        .json()
-        .await?;
+    let all = client::received(tp, Some(path)).await?;
     anyhow::ensure!(
-        all["count"] == successes,
+        all.len() == successes,
         "subscriber got {} events for {successes} successes",
-        all["count"]
+        all.len()
     );
     Ok(())
 }

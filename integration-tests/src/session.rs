@@ -59,7 +59,8 @@ impl Drop for DatabaseGuard {
 #[derive(Debug)]
 pub struct TestPlatform {
     pub platform: Platform,
-    pub http: reqwest::Client,
+    /// Its addresses and a client; also reached through `Deref` (`tp.http`, `tp.gatekeeper()`).
+    pub endpoints: Endpoints,
     // Dropped after `platform` (fields drop in order): the services are gone first.
     _databases: Vec<DatabaseGuard>,
     pub dir: TempDir,
@@ -98,24 +99,18 @@ impl TestPlatform {
             )
             .collect();
         let platform = start_with_retry(spec).await?;
-        Ok(Self {
-            platform,
+        let endpoints = Endpoints {
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(120))
                 .build()?,
+            ports: platform.spec().ports,
+        };
+        Ok(Self {
+            platform,
+            endpoints,
             _databases: databases,
             dir,
         })
-    }
-
-    /// `http://127.0.0.1:<port>/api/v3`.
-    pub fn gatekeeper(&self) -> String {
-        self.platform.spec().gatekeeper_api()
-    }
-
-    /// `http://127.0.0.1:<port>` of callback-mock.
-    pub fn callback_mock(&self) -> String {
-        self.platform.base_url(Service::CallbackMock)
     }
 
     /// The end of each service's log, for assertion messages.
@@ -133,6 +128,39 @@ impl TestPlatform {
                 "{service} did not stop cleanly on SIGTERM: {status}\n{logs}"
             );
         }
+    }
+}
+
+impl std::ops::Deref for TestPlatform {
+    type Target = Endpoints;
+
+    fn deref(&self) -> &Endpoints {
+        &self.endpoints
+    }
+}
+
+/// How to reach a running platform: the services' addresses and an HTTP client. A copy stays
+/// usable while the platform itself is changed (a service killed or restarted on its port).
+#[derive(Debug, Clone)]
+pub struct Endpoints {
+    pub http: reqwest::Client,
+    pub ports: Ports,
+}
+
+impl Endpoints {
+    /// `http://127.0.0.1:<port>` of a service.
+    pub fn base_url(&self, service: Service) -> String {
+        format!("http://127.0.0.1:{}", self.ports.of(service))
+    }
+
+    /// `http://127.0.0.1:<port>/api/v3`.
+    pub fn gatekeeper(&self) -> String {
+        format!("{}/api/v3", self.base_url(Service::Gatekeeper))
+    }
+
+    /// `http://127.0.0.1:<port>` of callback-mock.
+    pub fn callback_mock(&self) -> String {
+        self.base_url(Service::CallbackMock)
     }
 }
 

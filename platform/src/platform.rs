@@ -76,6 +76,46 @@ impl Platform {
         select_all(waits).await.0
     }
 
+    /// Kills one service with SIGKILL, as a crash would, and waits until it is gone. It stays
+    /// in the platform, exited, until [`Platform::restart`].
+    pub async fn kill(&mut self, service: Service) -> anyhow::Result<ExitStatus> {
+        self.running_mut(service)?.kill().await
+    }
+
+    /// Stops one service with SIGTERM (SIGKILL after [`STOP_GRACE`]) and returns its status.
+    pub async fn stop_service(&mut self, service: Service) -> anyhow::Result<ExitStatus> {
+        self.running_mut(service)?.stop(STOP_GRACE).await
+    }
+
+    /// Starts one service again, on the same port with the same environment (so with the same
+    /// database and data folder), and waits until it is ready. One still running is stopped
+    /// first (SIGTERM). Its log file, if any, goes on below a line saying so.
+    pub async fn restart(&mut self, service: Service) -> anyhow::Result<()> {
+        let index = self.index_of(service)?;
+        self.running[index].stop(STOP_GRACE).await?;
+        if let Some(path) = self.running[index].log_file() {
+            use std::io::Write;
+            let mut log = std::fs::OpenOptions::new().append(true).open(path)?;
+            writeln!(log, "----- restarted by the platform -----")?;
+        }
+        let mut fresh = RunningService::spawn(&self.spec, service)?;
+        let ready = health::wait_ready(&self.spec, &mut fresh, self.spec.ready_timeout).await;
+        self.running[index] = fresh;
+        ready
+    }
+
+    fn index_of(&self, service: Service) -> anyhow::Result<usize> {
+        self.running
+            .iter()
+            .position(|r| r.service == service)
+            .with_context(|| format!("{service} is not part of this platform"))
+    }
+
+    fn running_mut(&mut self, service: Service) -> anyhow::Result<&mut RunningService> {
+        let index = self.index_of(service)?;
+        Ok(&mut self.running[index])
+    }
+
     /// SIGTERM to each service, newest first, waiting for each (SIGKILL after
     /// [`STOP_GRACE`]). Returns each service's exit status.
     pub async fn stop(&mut self) -> Vec<(Service, anyhow::Result<ExitStatus>)> {

@@ -55,7 +55,12 @@ impl RunningService {
             Logs::Files(dir) => {
                 std::fs::create_dir_all(dir)?;
                 let path = dir.join(format!("{}.log", service.name()));
-                let file = std::fs::File::create(&path)?;
+                // Appended to: a service restarted by [`crate::Platform::restart`] keeps the
+                // log of its earlier run above the new one.
+                let file = std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(&path)?;
                 command.env("NO_COLOR", "1");
                 command.stdout(file.try_clone()?).stderr(file);
                 Some(path)
@@ -122,6 +127,15 @@ impl RunningService {
                 self.wait().await
             }
         }
+    }
+
+    /// SIGKILL (the process gets no chance to clean up, as in a crash) and wait for it.
+    pub async fn kill(&mut self) -> anyhow::Result<ExitStatus> {
+        if let Some(status) = self.try_exited()? {
+            return Ok(status);
+        }
+        self.child.start_kill()?;
+        self.wait().await
     }
 
     /// The last `lines` lines of the service's log file (empty when logs are forwarded).
