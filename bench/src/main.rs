@@ -70,6 +70,10 @@ struct Args {
     /// Extra `KEY=VALUE` environment for every service (repeatable).
     #[arg(long = "env", value_parser = parse_env)]
     extra_env: Vec<(String, String)>,
+    /// Keep each platform's temp dir (service logs, e.g. with `--service-log info` for the
+    /// per-stage timings) after a successful run too; its path is printed.
+    #[arg(long)]
+    keep_logs: bool,
 }
 
 fn parse_env(text: &str) -> Result<(String, String), String> {
@@ -84,6 +88,7 @@ async fn run_one(
     settings: &Settings,
     options: &Options,
     report: &mut Report,
+    keep_logs: bool,
 ) -> Result<()> {
     let platform = Platform::start(backend, settings).await?;
     let result = match scenario {
@@ -97,6 +102,15 @@ async fn run_one(
         let kept = platform.abandon().await;
         eprintln!(
             "{scenario:?} on {}: {error:#} (service logs kept in {})",
+            backend.name(),
+            kept.display()
+        );
+        return result;
+    }
+    if keep_logs {
+        let kept = platform.abandon().await;
+        println!(
+            "{scenario:?} on {}: service logs kept in {}",
             backend.name(),
             kept.display()
         );
@@ -141,9 +155,16 @@ async fn main() -> Result<()> {
     let mut failed = false;
     for scenario in scenarios {
         for &backend in &backends {
-            failed |= run_one(scenario, backend, &settings, &options, &mut report)
-                .await
-                .is_err();
+            failed |= run_one(
+                scenario,
+                backend,
+                &settings,
+                &options,
+                &mut report,
+                args.keep_logs,
+            )
+            .await
+            .is_err();
         }
     }
     println!("\n{}", report.markdown());

@@ -20,6 +20,8 @@ fn options() -> UnpackOptions {
         },
         level: ValidationLevel::Topology,
         schema_dir: None,
+        // As the packager service: stored entries too big to be text stay in the archive.
+        keep_in_archive_above: Some(1024 * 1024),
     }
 }
 

@@ -9,16 +9,73 @@ use futures_util::{
     future::{BoxFuture, LocalBoxFuture},
     stream, FutureExt, StreamExt,
 };
-use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
+use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use tokio_util::io::ReaderStream;
 
 use super::{
-    is_sha256, BlobDigests, BlobError, BlobStore, ByteRange, ByteStream, EntryStream, Hasher,
-    OnDrop, StagedBlob, StoreEntry, UploadStream,
+    is_sha256,
+    lanes::{Ingest, Sink},
+    BlobDigests, BlobError, BlobStore, ByteRange, ByteStream, EntryStream, OnDrop, StagedBlob,
+    StoreEntry, UploadStream,
 };
 
 const READ_CHUNK: usize = 64 * 1024;
 const STAGING: &str = "tmp";
+
+/// Written bytes handed to the kernel's writeback at a time.
+const WRITEBACK_STEP: u64 = 8 * 1024 * 1024;
+
+/// The staged file, written by a blocking lane of the upload. Every [`WRITEBACK_STEP`] it
+/// starts the writeback of what it wrote (without waiting for it), so that the disk works
+/// while the upload still streams and the final `fsync` has little left to do.
+struct FileSink {
+    file: std::fs::File,
+    written: u64,
+    kicked: u64,
+}
+
+impl FileSink {
+    fn new(file: std::fs::File) -> Self {
+        Self {
+            file,
+            written: 0,
+            kicked: 0,
+        }
+    }
+
+    /// `POSIX_FADV_DONTNEED` starts the writeback of the dirty pages of the range (and drops
+    /// the clean ones, which nobody reads back now); it does not wait.
+    #[cfg(target_os = "linux")]
+    fn kick_writeback(&mut self) {
+        let len = std::num::NonZeroU64::new(self.written - self.kicked);
+        let advice = rustix::fs::Advice::DontNeed;
+        if let Err(err) = rustix::fs::fadvise(&self.file, self.kicked, len, advice) {
+            tracing::debug!(%err, "fadvise failed");
+        }
+        self.kicked = self.written;
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    fn kick_writeback(&mut self) {}
+}
+
+impl Sink for FileSink {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
+        std::io::Write::write_all(&mut self.file, bytes)?;
+        self.written += bytes.len() as u64;
+        if self.written - self.kicked >= WRITEBACK_STEP {
+            self.kick_writeback();
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        let started = std::time::Instant::now();
+        self.file.sync_all()?;
+        tracing::debug!(ms = started.elapsed().as_millis(), "staged upload synced");
+        Ok(())
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct LocalBlobStore {
@@ -58,16 +115,12 @@ impl LocalBlobStore {
         limit: u64,
         temp: &Path,
     ) -> Result<BlobDigests, BlobError> {
-        let mut file = tokio::fs::File::create(temp).await?;
-        let mut hasher = Hasher::new(limit);
+        let file = tokio::fs::File::create(temp).await?.into_std().await;
+        let mut ingest = Ingest::new(limit, FileSink::new(file));
         while let Some(chunk) = body.next().await {
-            let chunk = chunk.map_err(BlobError::Client)?;
-            hasher.update(&chunk)?;
-            file.write_all(&chunk).await?;
+            ingest.push(&chunk.map_err(BlobError::Client)?).await?;
         }
-        file.flush().await?;
-        file.sync_all().await?;
-        Ok(hasher.finish())
+        ingest.finish().await
     }
 
     /// Files directly in `dir` whose name passes `keep`, with their modification times.

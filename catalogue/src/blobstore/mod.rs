@@ -3,6 +3,7 @@
 //! An upload streams into a staging area while it is hashed (`save_stream`), then moves to
 //! its content address (`commit`) inside the database transaction that holds the blob row.
 
+mod lanes;
 mod local;
 mod s3;
 
@@ -47,46 +48,6 @@ impl Drop for OnDrop {
     fn drop(&mut self) {
         if let Some(cleanup) = self.0.take() {
             cleanup();
-        }
-    }
-}
-
-/// SHA-256, MD5 and size of a stream, with the size limit enforced as it grows.
-struct Hasher {
-    sha: sha2::Sha256,
-    md5: md5::Md5,
-    size: u64,
-    limit: u64,
-}
-
-impl Hasher {
-    fn new(limit: u64) -> Self {
-        use sha2::Digest;
-        Self {
-            sha: sha2::Sha256::new(),
-            md5: md5::Md5::new(),
-            size: 0,
-            limit,
-        }
-    }
-
-    fn update(&mut self, chunk: &[u8]) -> Result<(), BlobError> {
-        use sha2::Digest;
-        self.size += chunk.len() as u64;
-        if self.size > self.limit {
-            return Err(BlobError::TooLarge(self.limit));
-        }
-        self.sha.update(chunk);
-        self.md5.update(chunk);
-        Ok(())
-    }
-
-    fn finish(self) -> BlobDigests {
-        use sha2::Digest;
-        BlobDigests {
-            sha256: hex::encode(self.sha.finalize()),
-            md5: hex::encode(self.md5.finalize()),
-            size: self.size,
         }
     }
 }

@@ -21,8 +21,10 @@ use object_store::{
 };
 
 use super::{
-    is_sha256, BlobDigests, BlobError, BlobStore, ByteRange, ByteStream, EntryStream, Hasher,
-    OnDrop, StagedBlob, StoreEntry, UploadStream,
+    is_sha256,
+    lanes::{Ingest, NoSink},
+    BlobDigests, BlobError, BlobStore, ByteRange, ByteStream, EntryStream, OnDrop, StagedBlob,
+    StoreEntry, UploadStream,
 };
 
 /// Size of one part of a multipart upload (S3 wants at least 5 MiB but for the last).
@@ -137,12 +139,12 @@ impl S3BlobStore {
         limit: u64,
         path: &Path,
     ) -> Result<BlobDigests, BlobError> {
-        let mut hasher = Hasher::new(limit);
+        let mut hasher = Ingest::new(limit, NoSink);
         let mut first = Vec::new();
         let mut rest = None;
         while let Some(chunk) = body.next().await {
             let chunk = chunk.map_err(BlobError::Client)?;
-            hasher.update(&chunk)?;
+            hasher.push(&chunk).await?;
             first.extend_from_slice(&chunk);
             if first.len() >= PART_SIZE {
                 rest = Some(body);
@@ -151,7 +153,7 @@ impl S3BlobStore {
         }
         let Some(body) = rest else {
             self.store.put(path, PutPayload::from(first)).await?;
-            return Ok(hasher.finish());
+            return hasher.finish().await;
         };
         let upload = self.store.put_multipart(path).await?;
         let mut guard = AbortOnDrop(Some(WriteMultipart::new_with_chunk_size(upload, PART_SIZE)));
@@ -165,8 +167,9 @@ impl S3BlobStore {
         };
         match written {
             Ok(()) => {
+                let digests = hasher.finish().await?;
                 writer.finish().await?;
-                Ok(hasher.finish())
+                Ok(digests)
             }
             Err(err) => {
                 if let Err(abort) = writer.abort().await {
@@ -180,11 +183,11 @@ impl S3BlobStore {
     async fn write_parts(
         writer: &mut WriteMultipart,
         mut body: UploadStream<'_>,
-        hasher: &mut Hasher,
+        hasher: &mut Ingest<NoSink>,
     ) -> Result<(), BlobError> {
         while let Some(chunk) = body.next().await {
             let chunk = chunk.map_err(BlobError::Client)?;
-            hasher.update(&chunk)?;
+            hasher.push(&chunk).await?;
             writer.wait_for_capacity(PARTS_IN_FLIGHT).await?;
             writer.put(chunk);
         }

@@ -131,11 +131,20 @@ async fn upload(
     let body = payload
         .map(|chunk| chunk.map_err(|e| e.to_string()))
         .boxed_local();
+    let started = std::time::Instant::now();
     let staged = state.store.save_stream(body, limit).await?;
+    let saved_ms = started.elapsed().as_millis();
+    let size = staged.digests.size;
     let stored = state
         .repo
         .store_upload(kind, staged, &meta, state.store.as_ref())
         .await?;
+    tracing::info!(
+        size,
+        saved_ms,
+        ms = started.elapsed().as_millis(),
+        "upload stored"
+    );
     let mut builder = if stored.new_content {
         HttpResponse::Created()
     } else {

@@ -146,6 +146,7 @@ async fn forward(
     part: PartToSend,
     multipart: &mut Multipart,
 ) -> Result<Option<String>, ApiError> {
+    let started = std::time::Instant::now();
     let (tx, rx) = mpsc::channel(8);
     let request = packager::forward(
         &state.internal_http,
@@ -184,7 +185,8 @@ async fn forward(
         tracing::warn!(ours = %process.id, theirs = %accepted.package_process_uuid,
             "the packager did not keep the process id");
     }
-    tracing::info!(process = %process.id, bytes, "upload forwarded to the packager");
+    tracing::info!(process = %process.id, bytes, ms = started.elapsed().as_millis(),
+        "upload forwarded to the packager");
     Ok(callback)
 }
 

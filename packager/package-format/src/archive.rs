@@ -5,7 +5,7 @@
 //! files into a fresh directory, counting the bytes really decompressed.
 
 use std::{
-    collections::{BTreeSet, HashSet},
+    collections::{BTreeMap, BTreeSet, HashSet},
     fs::{self, File},
     io::{Read, Write},
     path::{Path, PathBuf},
@@ -16,7 +16,9 @@ use zip::{read::ZipFile, ZipArchive};
 use crate::{
     central_directory,
     error::{PackageError, Result},
+    files::{self, resolve},
     limits::Limits,
+    member::{member_of, FileBytes, Member},
 };
 
 /// Folder whose parent is the package root (packager.md §1.1).
@@ -29,15 +31,39 @@ pub struct Extracted {
     pub dir: PathBuf,
     /// The package root: `dir` or the folder that holds `TOSCA-Metadata/`.
     pub root: PathBuf,
-    /// Regular files written, relative to `root`, `/`-separated, sorted.
+    /// Regular files written, relative to `root`, `/`-separated, sorted (members included).
     pub files: BTreeSet<String>,
     /// Whether a `TOSCA-Metadata/` folder was found at all.
     pub has_tosca_dir: bool,
+    /// Files left in the archive (see [`crate::member`]), by path relative to `root`.
+    pub members: BTreeMap<String, Member>,
 }
 
 impl Extracted {
     pub fn contains(&self, relative: &str) -> bool {
         self.files.contains(relative)
+    }
+
+    /// Where the bytes of the file a package names are (refusing a path that could leave the
+    /// root).
+    pub fn locate(&self, relative: &str) -> Result<FileBytes> {
+        let member = normalise_entry_name(relative)?.and_then(|name| self.members.get(&name));
+        match member {
+            Some(member) => Ok(FileBytes::Member(member.clone())),
+            None => Ok(FileBytes::Path(resolve(&self.root, relative)?)),
+        }
+    }
+
+    /// A small text file (meta file, descriptor) the package names. A member is bigger than
+    /// any such file may be, and is refused as [`files::read_text`] refuses one on disk.
+    pub fn read_text(&self, relative: &str, limits: &Limits) -> Result<String> {
+        match self.locate(relative)? {
+            FileBytes::Member(_) => Err(PackageError::DescriptorInvalid {
+                path: relative.to_owned(),
+                reason: format!("larger than {} bytes", limits.max_descriptor_bytes),
+            }),
+            FileBytes::Path(_) => files::read_text(&self.root, relative, limits),
+        }
     }
 }
 
@@ -50,7 +76,19 @@ struct Planned {
 
 /// Extract `archive` into the (empty, existing) directory `out`, enforcing `limits`.
 pub fn extract(archive: &Path, out: &Path, limits: &Limits) -> Result<Extracted> {
+    extract_keeping(archive, out, limits, None)
+}
+
+/// [`extract`], but stored entries bigger than `keep_above` bytes stay in the archive as
+/// [`Member`]s (their CRC-32 is checked when they are read).
+pub fn extract_keeping(
+    archive: &Path,
+    out: &Path,
+    limits: &Limits,
+    keep_above: Option<u64>,
+) -> Result<Extracted> {
     let mut file = File::open(archive).map_err(PackageError::io(archive))?;
+    let archive_len = file.metadata().map_err(PackageError::io(archive))?.len();
     let raw_names = central_directory::raw_names(&mut file, limits.max_entries)
         .map_err(|e| PackageError::NotAZip(e.to_string()))?;
     // Security: bound the work before looking at any entry.
@@ -64,11 +102,18 @@ pub fn extract(archive: &Path, out: &Path, limits: &Limits) -> Result<Extracted>
     let planned = plan_entries(&mut zip)?;
     let mut budget = ByteBudget::new(limits);
     let mut written = BTreeSet::new();
+    let mut members = BTreeMap::new();
     for entry in &planned {
-        write_entry(&mut zip, entry, out, &mut budget)?;
+        match member_of(&mut zip, entry.index, archive, archive_len, keep_above)? {
+            Some(member) => {
+                budget.charge(entry, member.len, member.len)?;
+                members.insert(entry.path.clone(), member);
+            }
+            None => write_entry(&mut zip, entry, out, &mut budget)?,
+        }
         written.insert(entry.path.clone());
     }
-    Ok(locate_root(out, written))
+    Ok(locate_root(out, written, members))
 }
 
 /// Security: the zip reader indexes entries by name, so a repeated name must be caught on the
@@ -266,7 +311,11 @@ fn write_entry<R: Read + std::io::Seek>(
 
 /// The package root is the parent of the shallowest `TOSCA-Metadata/` folder (Q-25: the
 /// shallowest match, deterministic), or the extraction directory when there is none.
-fn locate_root(out: &Path, written: BTreeSet<String>) -> Extracted {
+fn locate_root(
+    out: &Path,
+    written: BTreeSet<String>,
+    members: BTreeMap<String, Member>,
+) -> Extracted {
     let prefix = written
         .iter()
         .filter_map(|path| {
@@ -284,20 +333,25 @@ fn locate_root(out: &Path, written: BTreeSet<String>) -> Extracted {
         });
     let has_tosca_dir = prefix.is_some();
     let prefix = prefix.unwrap_or_default();
-    let (root, files) = if prefix.is_empty() {
-        (out.to_path_buf(), written)
+    let (root, files, members) = if prefix.is_empty() {
+        (out.to_path_buf(), written, members)
     } else {
         let strip = format!("{prefix}/");
         let files = written
             .into_iter()
             .filter_map(|p| p.strip_prefix(&strip).map(str::to_owned))
             .collect();
-        (out.join(&prefix), files)
+        let members = members
+            .into_iter()
+            .filter_map(|(p, m)| p.strip_prefix(&strip).map(|p| (p.to_owned(), m)))
+            .collect();
+        (out.join(&prefix), files, members)
     };
     Extracted {
         dir: out.to_path_buf(),
         root,
         files,
         has_tosca_dir,
+        members,
     }
 }

@@ -1,6 +1,6 @@
 //! Checksums of `package_content` entries, computed while streaming each file once.
 
-use std::{fs::File, io::Read, path::Path};
+use std::{collections::HashSet, fs::File, io::Read, path::Path};
 
 use md5::Md5;
 use sha1::Sha1;
@@ -10,7 +10,7 @@ use shared_models::ContentEntry;
 use crate::{
     archive::Extracted,
     error::{PackageError, Result},
-    files::resolve,
+    member::{FileBytes, Member},
 };
 
 /// The algorithms a package may name, spelled exactly as the format does.
@@ -62,18 +62,45 @@ fn digest_with<D: Digest>(path: &Path) -> std::io::Result<String> {
     }
 }
 
-/// Check every entry in order; the first failure is returned. A listed file that is missing is
-/// always an error; an entry with no algorithm (ETSI-only) is only checked for presence.
-pub fn verify_all(extracted: &Extracted, content: &[ContentEntry]) -> Result<()> {
-    content
-        .iter()
-        .try_for_each(|entry| verify(extracted, entry))
+/// Lower-case hex digest of a member left in the archive; its CRC-32 is checked on the same
+/// pass (`name` is its path, for the error).
+pub fn digest_member(member: &Member, name: &str, algorithm: Algorithm) -> Result<String> {
+    fn with<D: Digest>(member: &Member, name: &str) -> Result<String> {
+        let mut hasher = D::new();
+        member.scan(name, |bytes| hasher.update(bytes))?;
+        Ok(hex::encode(hasher.finalize()))
+    }
+    match algorithm {
+        Algorithm::Sha256 => with::<Sha256>(member, name),
+        Algorithm::Sha1 => with::<Sha1>(member, name),
+        Algorithm::Md5 => with::<Md5>(member, name),
+    }
 }
 
-fn verify(extracted: &Extracted, entry: &ContentEntry) -> Result<()> {
+/// Check every entry in order; the first failure is returned. A listed file that is missing is
+/// always an error; an entry with no algorithm (ETSI-only) is only checked for presence. Then
+/// the CRC-32 of every member left in the archive that no checksum read is checked, as
+/// extraction would have.
+pub fn verify_all(extracted: &Extracted, content: &[ContentEntry]) -> Result<()> {
+    let mut read = HashSet::new();
+    for entry in content {
+        if let Some(member) = verify(extracted, entry)? {
+            read.insert(member);
+        }
+    }
+    for (name, member) in &extracted.members {
+        if !read.contains(member) {
+            member.scan(name, |_| {})?;
+        }
+    }
+    Ok(())
+}
+
+/// Checks one entry; the member it read, if it was one.
+fn verify(extracted: &Extracted, entry: &ContentEntry) -> Result<Option<Member>> {
     let source = &entry.source;
-    let path = resolve(&extracted.root, source)?;
-    if !path.is_file() {
+    let bytes = extracted.locate(source)?;
+    if !bytes.exists() {
         return Err(PackageError::MissingFile {
             path: source.clone(),
         });
@@ -83,7 +110,7 @@ fn verify(extracted: &Extracted, entry: &ContentEntry) -> Result<()> {
             source,
             "content entry without algorithm: checksum not verified"
         );
-        return Ok(());
+        return Ok(None);
     };
     let expected = match entry.hash.as_deref() {
         Some(hash) if !hash.is_empty() => hash,
@@ -98,7 +125,13 @@ fn verify(extracted: &Extracted, entry: &ContentEntry) -> Result<()> {
             file: source.clone(),
             algorithm: algorithm_name.to_owned(),
         })?;
-    let computed = digest_file(&path, algorithm).map_err(PackageError::io(&path))?;
+    let (computed, member) = match bytes {
+        FileBytes::Path(path) => (
+            digest_file(&path, algorithm).map_err(PackageError::io(&path))?,
+            None,
+        ),
+        FileBytes::Member(member) => (digest_member(&member, source, algorithm)?, Some(member)),
+    };
     if !computed.eq_ignore_ascii_case(expected) {
         return Err(PackageError::ChecksumMismatch {
             file: source.clone(),
@@ -106,5 +139,5 @@ fn verify(extracted: &Extracted, entry: &ContentEntry) -> Result<()> {
             expected: expected.to_owned(),
         });
     }
-    Ok(())
+    Ok(member)
 }

@@ -7,7 +7,6 @@ use shared_models::{ContentEntry, ContentId};
 use crate::{
     archive::Extracted,
     error::{PackageError, Result},
-    files::read_text,
     limits::Limits,
     yaml,
 };
@@ -141,7 +140,7 @@ fn load_one(
         path: entry.source.clone(),
         reason,
     };
-    let text = read_text(&extracted.root, &entry.source, limits)?;
+    let text = extracted.read_text(&entry.source, limits)?;
     let body = yaml::parse(&text).map_err(|e| invalid(format!("not YAML or JSON: {e}")))?;
     if !body.is_object() {
         return Err(invalid("the document is not a mapping".into()));
@@ -250,7 +249,8 @@ pub fn content_id(extracted: &Extracted, entry: &ContentEntry, limits: &Limits) 
     if !matches!(platform, Some("5gtango" | "osm")) {
         return fallback();
     }
-    read_text(&extracted.root, &entry.source, limits)
+    extracted
+        .read_text(&entry.source, limits)
         .ok()
         .and_then(|text| yaml::parse(&text).ok())
         .and_then(|body| Identity::of_document(&body, platform))

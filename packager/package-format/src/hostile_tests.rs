@@ -24,6 +24,7 @@ fn unpack_in_sandbox(
         limits: Limits::for_testing(),
         level,
         schema_dir: None,
+        keep_in_archive_above: None,
     };
     let result = unpack(&archive, &out, &options);
     assert_sandbox_clean(sandbox.path(), name);

@@ -13,6 +13,7 @@ pub mod error;
 pub mod files;
 pub mod level;
 pub mod limits;
+pub mod member;
 pub mod meta;
 pub mod napd_rules;
 pub mod pack;
@@ -26,6 +27,8 @@ pub mod yaml;
 
 #[cfg(test)]
 mod hostile_tests;
+#[cfg(test)]
+mod member_tests;
 #[cfg(test)]
 mod record_tests;
 #[cfg(any(test, feature = "test-support"))]

@@ -15,6 +15,7 @@ use crate::{
     error::{PackageError, Result},
     files::resolve,
     limits::Limits,
+    member::FileBytes,
     project_file::FOLDER_ZIP_TYPE,
     unpack::Unpacked,
     yaml,
@@ -26,16 +27,20 @@ pub fn write_project(unpacked: &Unpacked, project_dir: &Path, limits: &Limits) -
     let mut files = Vec::new();
     for entry in &unpacked.record.package_content {
         let path = project_path(entry);
-        let from = resolve(&unpacked.extracted.root, &entry.source)?;
         let to = resolve(project_dir, &path)?;
-        if is_folder_zip(entry) {
-            fs::create_dir_all(&to).map_err(PackageError::io(&to))?;
-            archive::extract(&from, &to, limits)?;
-        } else {
-            if let Some(parent) = to.parent() {
-                fs::create_dir_all(parent).map_err(PackageError::io(parent))?;
+        match unpacked.extracted.locate(&entry.source)? {
+            FileBytes::Path(from) if is_folder_zip(entry) => {
+                fs::create_dir_all(&to).map_err(PackageError::io(&to))?;
+                archive::extract(&from, &to, limits)?;
             }
-            fs::copy(&from, &to).map_err(PackageError::io(&to))?;
+            bytes @ FileBytes::Member(_) if is_folder_zip(entry) => {
+                let copy = tempfile::NamedTempFile::new_in(project_dir)
+                    .map_err(PackageError::io(project_dir))?;
+                copy_out(&bytes, copy.path(), &entry.source)?;
+                fs::create_dir_all(&to).map_err(PackageError::io(&to))?;
+                archive::extract(copy.path(), &to, limits)?;
+            }
+            bytes => copy_out(&bytes, &to, &entry.source)?,
         }
         files.push(project_entry(entry, &path));
     }
@@ -53,6 +58,26 @@ pub fn write_project(unpacked: &Unpacked, project_dir: &Path, limits: &Limits) -
     let text = yaml::to_string(&project).map_err(PackageError::ProjectInvalid)?;
     fs::write(&target, text).map_err(PackageError::io(&target))?;
     Ok(target)
+}
+
+/// A file (extracted or a member, its CRC-32 checked) to `to`.
+fn copy_out(bytes: &FileBytes, to: &Path, source: &str) -> Result<()> {
+    if let Some(parent) = to.parent() {
+        fs::create_dir_all(parent).map_err(PackageError::io(parent))?;
+    }
+    match bytes {
+        FileBytes::Path(from) => fs::copy(from, to).map(drop).map_err(PackageError::io(to)),
+        FileBytes::Member(member) => {
+            let mut file = fs::File::create(to).map_err(PackageError::io(to))?;
+            let mut failed = None;
+            member.scan(source, |chunk| {
+                if failed.is_none() {
+                    failed = std::io::Write::write_all(&mut file, chunk).err();
+                }
+            })?;
+            failed.map_or(Ok(()), |e| Err(PackageError::io(to)(e)))
+        }
+    }
 }
 
 fn is_folder_zip(entry: &ContentEntry) -> bool {

@@ -8,7 +8,6 @@ use shared_models::{ContentEntry, NapdRecord, DEFAULT_DESCRIPTOR_SCHEMA};
 use crate::{
     archive::Extracted,
     error::{PackageError, Result},
-    files::read_text,
     limits::Limits,
     meta::{self, Block},
     napd_rules, yaml,
@@ -53,7 +52,7 @@ pub fn collect(extracted: &Extracted, limits: &Limits) -> Result<NapdRecord> {
 
 fn read_blocks(extracted: &Extracted, path: Option<&str>, limits: &Limits) -> Result<Vec<Block>> {
     match path.filter(|p| extracted.contains(p)) {
-        Some(p) => Ok(meta::parse_blocks(&read_text(&extracted.root, p, limits)?)),
+        Some(p) => Ok(meta::parse_blocks(&extracted.read_text(p, limits)?)),
         None => Ok(vec![Block::new()]),
     }
 }
@@ -146,7 +145,7 @@ fn read_napd(extracted: &Extracted, path: &str, limits: &Limits) -> Result<Map<S
         path: path.to_owned(),
         reasons,
     };
-    let text = read_text(&extracted.root, path, limits)?;
+    let text = extracted.read_text(path, limits)?;
     let napd = yaml::parse(&text).map_err(|e| invalid(vec![e]))?;
     let problems = napd_rules::check(&napd);
     if !problems.is_empty() {

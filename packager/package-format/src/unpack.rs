@@ -23,6 +23,9 @@ pub struct UnpackOptions {
     pub level: ValidationLevel,
     /// A folder of official JSON schemas (tng-schema layout) for full descriptor validation.
     pub schema_dir: Option<PathBuf>,
+    /// Leave stored entries bigger than this in the archive instead of extracting them
+    /// ([`crate::member`]); `None` extracts everything.
+    pub keep_in_archive_above: Option<u64>,
 }
 
 /// A package that passed every check of its level.
@@ -44,7 +47,8 @@ impl Unpacked {
 /// Unpack `archive` into the empty directory `out` and check it.
 pub fn unpack(archive: &Path, out: &Path, options: &UnpackOptions) -> Result<Unpacked> {
     reject_son_by_name(archive)?;
-    let extracted = archive::extract(archive, out, &options.limits)?;
+    let extracted =
+        archive::extract_keeping(archive, out, &options.limits, options.keep_in_archive_above)?;
     reject_son_by_layout(&extracted)?;
     let mut record = record::collect(&extracted, &options.limits)?;
     record::assert_usable(&record)?;

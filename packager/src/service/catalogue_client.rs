@@ -2,9 +2,9 @@
 //! a short bounded retry when it cannot be reached, the archive digest check, and deletes for a
 //! rollback. The store sequence itself is in `store.rs`.
 
-use std::{path::Path, time::Duration};
+use std::time::Duration;
 
-use package_format::topology::OutsideReference;
+use package_format::{member::FileBytes, topology::OutsideReference};
 use reqwest::{Client, RequestBuilder, Response, StatusCode};
 use serde_json::Value;
 use shared_models::NapdRecord;
@@ -174,7 +174,7 @@ impl CatalogueClient {
         &self,
         route: &str,
         query: &[(&str, String)],
-        path: &Path,
+        bytes: &FileBytes,
         content_type: &str,
         file_name: Option<&str>,
         what: &str,
@@ -194,7 +194,7 @@ impl CatalogueClient {
                         format!("attachment; filename={name}"),
                     );
                 }
-                request.body(file_body(path))
+                request.body(file_body(bytes))
             })
             .await?;
         uuid_of(response, &format!("{what} ({route})")).await
@@ -269,18 +269,38 @@ pub(super) fn user_query(username: Option<&str>) -> Vec<(&'static str, String)> 
         .unwrap_or_default()
 }
 
-/// A request body streamed from a file (never read whole into memory).
-fn file_body(path: &Path) -> reqwest::Body {
-    let path = path.to_path_buf();
-    let stream = futures_util::stream::once(async move { tokio::fs::File::open(path).await })
+/// Bytes read from disk at a time for an upload body: one read on tokio's blocking pool per
+/// chunk (its default of 4 KiB made a 1 GiB artifact a quarter of a million round trips).
+const READ_CHUNK: usize = 1024 * 1024;
+
+/// A request body streamed from a file, or from the range of the archive a member is (never
+/// read whole into memory).
+fn file_body(bytes: &FileBytes) -> reqwest::Body {
+    let bytes = bytes.clone();
+    let stream = futures_util::stream::once(open_bytes(bytes))
         .map(|opened| match opened {
-            Ok(file) => futures_util::future::Either::Left(tokio_util::io::ReaderStream::new(file)),
+            Ok(reader) => futures_util::future::Either::Left(
+                tokio_util::io::ReaderStream::with_capacity(reader, READ_CHUNK),
+            ),
             Err(e) => {
                 futures_util::future::Either::Right(futures_util::stream::once(async { Err(e) }))
             }
         })
         .flatten();
     reqwest::Body::wrap_stream(stream)
+}
+
+/// A reader over exactly the bytes of the file.
+async fn open_bytes(bytes: FileBytes) -> std::io::Result<tokio::io::Take<tokio::fs::File>> {
+    use tokio::io::{AsyncReadExt, AsyncSeekExt};
+    match bytes {
+        FileBytes::Path(path) => Ok(tokio::fs::File::open(path).await?.take(u64::MAX)),
+        FileBytes::Member(member) => {
+            let mut file = tokio::fs::File::open(&member.archive).await?;
+            file.seek(std::io::SeekFrom::Start(member.offset)).await?;
+            Ok(file.take(member.len))
+        }
+    }
 }
 
 use futures_util::StreamExt;

@@ -4,9 +4,11 @@
 
 use std::{path::Path, time::Duration};
 
+use futures_util::StreamExt;
+
 use package_format::{
     descriptor::{content_id, is_generic_file, platform_of, DescriptorType},
-    files::resolve,
+    member::FileBytes,
     Limits, Unpacked,
 };
 
@@ -97,10 +99,9 @@ impl CatalogueClient {
         unpacked: &mut Unpacked,
         archive: &Archive<'_>,
         limits: &Limits,
-        writer: Writer<'_>,
+        mut writer: Writer<'_>,
     ) -> Result<Stored, StoreError> {
         let username = writer.username;
-        let root = unpacked.extracted.root.clone();
         for kind in [
             DescriptorType::Vnfd,
             DescriptorType::Nsd,
@@ -125,42 +126,9 @@ impl CatalogueClient {
                 unpacked.record.package_content[index].uuid = Some(uuid);
             }
         }
-        for index in 0..unpacked.record.package_content.len() {
-            let entry = &unpacked.record.package_content[index];
-            if !is_generic_file(entry.content_type.as_deref()) {
-                continue;
-            }
-            let path =
-                resolve(&root, &entry.source).map_err(|e| StoreError::Local(e.to_string()))?;
-            let name = base_name(&entry.source);
-            writer.deadline.check()?;
-            let uuid = self
-                .post_file(
-                    "files",
-                    &user_query(username),
-                    &path,
-                    "application/octet-stream",
-                    Some(name),
-                    &entry.source,
-                )
-                .await?;
-            writer.created.push(("files".to_owned(), uuid.clone()));
-            unpacked.record.package_content[index].uuid = Some(uuid);
-        }
-        writer.deadline.check()?;
         let tgo_uuid = self
-            .post_file(
-                "tgo-packages",
-                &user_query(username),
-                archive.path,
-                "application/zip",
-                Some(archive.name),
-                archive.name,
-            )
+            .post_files_and_archive(unpacked, archive, &mut writer)
             .await?;
-        writer
-            .created
-            .push(("tgo-packages".to_owned(), tgo_uuid.clone()));
         self.check_stored_archive(&tgo_uuid, archive.sha256).await?;
         unpacked
             .record
@@ -175,6 +143,95 @@ impl CatalogueClient {
             location: format!("{}/packages/{package_uuid}", self.base),
             package_uuid,
         })
+    }
+
+    /// The generic files and the archive, [`UPLOADS_AT_ONCE`] at a time: they are independent,
+    /// and a big artifact and the archive that holds it are hashed by the catalogue on two
+    /// cores instead of one after the other. Every upload that succeeded is recorded for the
+    /// rollback, even when another failed. The archive's uuid.
+    async fn post_files_and_archive(
+        &self,
+        unpacked: &mut Unpacked,
+        archive: &Archive<'_>,
+        writer: &mut Writer<'_>,
+    ) -> Result<String, StoreError> {
+        let extracted = &unpacked.extracted;
+        let query = user_query(writer.username);
+        let mut parts = Vec::new();
+        for (index, entry) in unpacked.record.package_content.iter().enumerate() {
+            if is_generic_file(entry.content_type.as_deref()) {
+                let bytes = extracted
+                    .locate(&entry.source)
+                    .map_err(|e| StoreError::Local(e.to_string()))?;
+                parts.push(Upload {
+                    index: Some(index),
+                    route: "files",
+                    bytes,
+                    content_type: "application/octet-stream",
+                    name: base_name(&entry.source),
+                    what: &entry.source,
+                });
+            }
+        }
+        parts.push(Upload {
+            index: None,
+            route: "tgo-packages",
+            bytes: FileBytes::Path(archive.path.to_path_buf()),
+            content_type: "application/zip",
+            name: archive.name,
+            what: archive.name,
+        });
+        let deadline = writer.deadline;
+        let uploads: Vec<_> = parts
+            .iter()
+            .map(|part| Box::pin(self.upload_part(part, &query, deadline)))
+            .collect();
+        let results: Vec<_> = futures_util::stream::iter(uploads)
+            .buffered(UPLOADS_AT_ONCE)
+            .collect()
+            .await;
+        let mut failure = None;
+        let mut tgo_uuid = String::new();
+        let mut uuids = Vec::new();
+        for (part, result) in parts.iter().zip(results) {
+            match result {
+                Ok(uuid) => {
+                    writer.created.push((part.route.to_owned(), uuid.clone()));
+                    match part.index {
+                        Some(index) => uuids.push((index, uuid)),
+                        None => tgo_uuid = uuid,
+                    }
+                }
+                Err(e) => {
+                    failure.get_or_insert(e);
+                }
+            }
+        }
+        if let Some(e) = failure {
+            return Err(e);
+        }
+        for (index, uuid) in uuids {
+            unpacked.record.package_content[index].uuid = Some(uuid);
+        }
+        Ok(tgo_uuid)
+    }
+
+    async fn upload_part(
+        &self,
+        part: &Upload<'_>,
+        query: &[(&str, String)],
+        deadline: Deadline,
+    ) -> Result<String, StoreError> {
+        deadline.check()?;
+        self.post_file(
+            part.route,
+            query,
+            &part.bytes,
+            part.content_type,
+            Some(part.name),
+            part.what,
+        )
+        .await
     }
 
     /// A descriptor as the packager parsed and checked it (JSON), so that the catalogue stores
@@ -195,13 +252,29 @@ impl CatalogueClient {
                 uuid_of(response, &what).await
             }
             None => {
-                let path = resolve(&unpacked.extracted.root, source)
+                let bytes = unpacked
+                    .extracted
+                    .locate(source)
                     .map_err(|e| StoreError::Local(e.to_string()))?;
-                self.post_file(route, query, &path, "application/x-yaml", None, source)
+                self.post_file(route, query, &bytes, "application/x-yaml", None, source)
                     .await
             }
         }
     }
+}
+
+/// Uploads of files and the archive running at once.
+const UPLOADS_AT_ONCE: usize = 3;
+
+/// One file or archive upload of a store.
+struct Upload<'a> {
+    /// Its `package_content` entry; `None` for the archive.
+    index: Option<usize>,
+    route: &'static str,
+    bytes: FileBytes,
+    content_type: &'static str,
+    name: &'a str,
+    what: &'a str,
 }
 
 fn route_of(kind: DescriptorType) -> &'static str {

@@ -4,6 +4,7 @@
 use std::{collections::HashMap, path::PathBuf};
 
 use actix_multipart::Multipart;
+use bytes::BytesMut;
 use futures_util::TryStreamExt;
 use sha2::{Digest, Sha256};
 use tempfile::TempDir;
@@ -13,6 +14,10 @@ use super::error::ServiceError;
 
 /// Largest text field accepted.
 const MAX_FIELD_BYTES: usize = 8 * 1024;
+/// The package part is hashed and written in batches of this size: one write (on tokio's
+/// blocking pool, overlapping the hashing of the next batch) per batch instead of per
+/// multipart chunk.
+const SPOOL_BATCH: usize = 1024 * 1024;
 
 /// An upload saved to disk, with its form fields.
 #[derive(Debug)]
@@ -61,29 +66,10 @@ pub async fn read_upload(
             let file_name =
                 safe_file_name(field.content_disposition().and_then(|d| d.get_filename()));
             let path = dir.path().join(&file_name);
-            let mut file = tokio::fs::File::create(&path)
-                .await
-                .map_err(|e| ServiceError::Internal(e.to_string()))?;
-            let mut written = 0u64;
-            let mut digest = Sha256::new();
-            while let Some(chunk) = field
-                .try_next()
-                .await
-                .map_err(|e| ServiceError::Upload(e.to_string()))?
-            {
-                written += chunk.len() as u64;
-                if written > limit {
-                    return Err(ServiceError::TooLarge { limit });
-                }
-                digest.update(&chunk);
-                file.write_all(&chunk)
-                    .await
-                    .map_err(|e| ServiceError::Internal(e.to_string()))?;
-            }
-            file.flush()
-                .await
-                .map_err(|e| ServiceError::Internal(e.to_string()))?;
-            saved = Some((path, file_name, hex::encode(digest.finalize())));
+            let started = std::time::Instant::now();
+            let sha256 = spool_part(&mut field, &path, limit).await?;
+            tracing::info!(ms = started.elapsed().as_millis(), "package spooled");
+            saved = Some((path, file_name, sha256));
         } else {
             let mut value = Vec::new();
             while let Some(chunk) = field
@@ -110,6 +96,39 @@ pub async fn read_upload(
         sha256,
         fields,
     })
+}
+
+/// Streams the package part into `path`, at most `limit` bytes; its SHA-256.
+async fn spool_part(
+    field: &mut actix_multipart::Field,
+    path: &std::path::Path,
+    limit: u64,
+) -> Result<String, ServiceError> {
+    let io_error = |e: std::io::Error| ServiceError::Internal(e.to_string());
+    let mut file = tokio::fs::File::create(path).await.map_err(io_error)?;
+    let mut written = 0u64;
+    let mut digest = Sha256::new();
+    let mut batch = BytesMut::with_capacity(SPOOL_BATCH);
+    while let Some(chunk) = field
+        .try_next()
+        .await
+        .map_err(|e| ServiceError::Upload(e.to_string()))?
+    {
+        written += chunk.len() as u64;
+        if written > limit {
+            return Err(ServiceError::TooLarge { limit });
+        }
+        batch.extend_from_slice(&chunk);
+        if batch.len() >= SPOOL_BATCH {
+            digest.update(&batch);
+            file.write_all(&batch).await.map_err(io_error)?;
+            batch.clear();
+        }
+    }
+    digest.update(&batch);
+    file.write_all(&batch).await.map_err(io_error)?;
+    file.flush().await.map_err(io_error)?;
+    Ok(hex::encode(digest.finalize()))
 }
 
 /// `true/1/on` and `false/0/""` (case-insensitive); anything else is a 400.

@@ -74,8 +74,14 @@ pub fn start_pool(context: &WorkerContext) -> mpsc::Sender<Job> {
     sender
 }
 
-/// Unpack, check, store; the event of the outcome.
+/// Unpack, check, store; the event of the outcome, once the job's files are removed.
 async fn process(context: &WorkerContext, job: Job) -> OnChangeEvent {
+    let event = run(context, &job).await;
+    discard(job).await;
+    event
+}
+
+async fn run(context: &WorkerContext, job: &Job) -> OnChangeEvent {
     context.registry.set_running(job.id);
     let limit = context.config.process_timeout;
     let deadline = tokio::time::Instant::now() + limit;
@@ -83,6 +89,9 @@ async fn process(context: &WorkerContext, job: Job) -> OnChangeEvent {
         limits: context.config.limits,
         level: job.level,
         schema_dir: context.config.schema_dir.clone(),
+        // Anything too big to be a descriptor is only hashed and streamed to the catalogue:
+        // a stored one (a VM image) is read in place instead of being copied out first.
+        keep_in_archive_above: Some(context.config.limits.max_descriptor_bytes),
     };
     let archive = job.archive.clone();
     let work = match tempfile::Builder::new()
@@ -95,6 +104,7 @@ async fn process(context: &WorkerContext, job: Job) -> OnChangeEvent {
     // The blocking unpack owns the temp dirs it writes into, so that a timeout (which drops this
     // future) cannot remove them under its feet; they go when it returns.
     let spool = job.spool.clone();
+    let started = std::time::Instant::now();
     let unpacking = tokio::task::spawn_blocking(move || {
         let result = unpack(&archive, work.path(), &options);
         (result, work, spool)
@@ -102,22 +112,29 @@ async fn process(context: &WorkerContext, job: Job) -> OnChangeEvent {
     let Ok(unpacked) = tokio::time::timeout_at(deadline, unpacking).await else {
         return failed_event(context, job.id, "timeout", timeout_message(limit));
     };
-    let unpacked = unpacked.map(|(result, work, _spool)| result.map(|u| (u, work)));
-    let (mut unpacked, work) = match unpacked {
-        Ok(Ok(done)) => done,
-        Ok(Err(e)) => return package_failure(context, job.id, &e),
+    let (result, work) = match unpacked {
+        Ok((result, work, _spool)) => (result, work),
         Err(e) => return failed_event(context, job.id, "internal-error", e.to_string()),
     };
+    let mut unpacked = match result {
+        Ok(unpacked) => unpacked,
+        Err(e) => {
+            discard(work).await;
+            return package_failure(context, job.id, &e);
+        }
+    };
+    tracing::info!(process = %job.id, ms = started.elapsed().as_millis(), "unpacked and checked");
     if job.skip_store {
-        let event = event_of(
+        discard(work).await;
+        return event_of(
             context,
             job.id,
             unpacked.record,
             None,
             ProcessOutcome::Success,
         );
-        return event;
     }
+    let storing = std::time::Instant::now();
     let stored = context
         .catalogue
         .store(
@@ -135,6 +152,8 @@ async fn process(context: &WorkerContext, job: Job) -> OnChangeEvent {
             },
         )
         .await;
+    tracing::info!(process = %job.id, ms = storing.elapsed().as_millis(), ok = stored.is_ok(),
+        "stored in the catalogue");
     let event = match stored {
         Ok(stored) => event_of(
             context,
@@ -155,8 +174,14 @@ async fn process(context: &WorkerContext, job: Job) -> OnChangeEvent {
             event_of(context, job.id, record, None, ProcessOutcome::Failed)
         }
     };
-    drop(work);
+    discard(work).await;
     event
+}
+
+/// Removes a temp dir on a blocking thread (a big package takes a while to delete), before
+/// the outcome is out: a finished job leaves nothing behind.
+async fn discard<T: Send + 'static>(dir: T) {
+    let _ = tokio::task::spawn_blocking(move || drop(dir)).await;
 }
 
 pub fn timeout_message(limit: Duration) -> String {

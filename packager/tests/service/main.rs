@@ -7,6 +7,7 @@
 mod helpers;
 
 mod api;
+mod big_files;
 mod concurrency;
 mod events;
 mod fixtures;
