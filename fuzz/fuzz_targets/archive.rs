@@ -22,6 +22,7 @@ fn options() -> UnpackOptions {
         schema_dir: None,
         // As the packager service: stored entries too big to be text stay in the archive.
         keep_in_archive_above: Some(1024 * 1024),
+        memory_budget: 1024 * 1024,
     }
 }
 

@@ -13,6 +13,11 @@ use chrono::{DateTime, TimeZone, Utc};
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::AnyPool;
 
+/// Every SQLite connection: write-ahead log and `synchronous = NORMAL`, as the catalogue (ADR-15,
+/// ADR-23). sqlx's default is a rollback journal with `FULL`: each commit created, synced and
+/// deleted a journal file (two fsyncs, an open and an unlink per write).
+const SQLITE_PRAGMAS: [&str; 2] = ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL"];
+
 /// Which database is behind the pool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -35,6 +40,16 @@ impl Db {
         let pool = AnyPoolOptions::new()
             .max_connections(max_connections.max(1))
             .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        for pragma in SQLITE_PRAGMAS {
+                            sqlx::Executor::execute(&mut *conn, pragma).await?;
+                        }
+                    }
+                    Ok(())
+                })
+            })
             .connect(&url)
             .await
             .with_context(|| format!("cannot open the database {}", redact(&url)))?;
@@ -131,6 +146,24 @@ mod tests {
         assert!(std::path::Path::new(&format!("{dir}/sub")).is_dir());
         assert_eq!(redact("postgres://u:pw@h/db"), "postgres://***@h/db");
         assert!(backend_and_url("mysql://x").is_err());
+    }
+
+    #[tokio::test]
+    async fn sqlite_connections_use_the_write_ahead_log_with_normal_sync() {
+        let dir = tempfile_dir();
+        let db = Db::connect(&format!("sqlite://{dir}/gk.db"), 2)
+            .await
+            .unwrap();
+        let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+        let sync: i64 = sqlx::query_scalar("PRAGMA synchronous")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+        assert_eq!((mode.as_str(), sync), ("wal", 1), "1 is NORMAL");
+        let _ = std::fs::remove_dir_all(dir);
     }
 
     fn tempfile_dir() -> String {

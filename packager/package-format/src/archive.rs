@@ -6,9 +6,10 @@
 
 use std::{
     collections::{BTreeMap, BTreeSet, HashSet},
-    fs::{self, File},
-    io::{Read, Write},
+    fs::File,
+    io::Read,
     path::{Path, PathBuf},
+    sync::Arc,
 };
 
 use zip::{read::ZipFile, ZipArchive};
@@ -18,8 +19,11 @@ use crate::{
     error::{PackageError, Result},
     files::{self, resolve},
     limits::Limits,
-    member::{member_of, FileBytes, Member},
+    member::{FileBytes, Member},
+    place::{Place, Placed, Placer, Planned},
 };
+
+pub use crate::place::Placement;
 
 /// Folder whose parent is the package root (packager.md §1.1).
 pub const TOSCA_DIR: &str = "TOSCA-Metadata";
@@ -37,6 +41,8 @@ pub struct Extracted {
     pub has_tosca_dir: bool,
     /// Files left in the archive (see [`crate::member`]), by path relative to `root`.
     pub members: BTreeMap<String, Member>,
+    /// Small files read into memory instead of being written, by path relative to `root`.
+    pub memory: BTreeMap<String, Arc<[u8]>>,
 }
 
 impl Extracted {
@@ -47,45 +53,51 @@ impl Extracted {
     /// Where the bytes of the file a package names are (refusing a path that could leave the
     /// root).
     pub fn locate(&self, relative: &str) -> Result<FileBytes> {
-        let member = normalise_entry_name(relative)?.and_then(|name| self.members.get(&name));
-        match member {
-            Some(member) => Ok(FileBytes::Member(member.clone())),
-            None => Ok(FileBytes::Path(resolve(&self.root, relative)?)),
+        let path = resolve(&self.root, relative)?;
+        let Some(name) = normalise_entry_name(relative)? else {
+            return Ok(FileBytes::Path(path));
+        };
+        if let Some(bytes) = self.memory.get(&name) {
+            return Ok(FileBytes::Memory(bytes.clone()));
         }
+        Ok(match self.members.get(&name) {
+            Some(member) => FileBytes::Member(member.clone()),
+            None => FileBytes::Path(path),
+        })
     }
 
-    /// A small text file (meta file, descriptor) the package names. A member is bigger than
-    /// any such file may be, and is refused as [`files::read_text`] refuses one on disk.
+    /// A small text file (meta file, descriptor) the package names, refused as
+    /// [`files::read_text`] refuses one on disk when it is bigger than a descriptor may be (a
+    /// member always is).
     pub fn read_text(&self, relative: &str, limits: &Limits) -> Result<String> {
+        let too_large = || PackageError::DescriptorInvalid {
+            path: relative.to_owned(),
+            reason: format!("larger than {} bytes", limits.max_descriptor_bytes),
+        };
         match self.locate(relative)? {
-            FileBytes::Member(_) => Err(PackageError::DescriptorInvalid {
-                path: relative.to_owned(),
-                reason: format!("larger than {} bytes", limits.max_descriptor_bytes),
-            }),
+            FileBytes::Member(_) => Err(too_large()),
+            FileBytes::Memory(bytes) if bytes.len() as u64 > limits.max_descriptor_bytes => {
+                Err(too_large())
+            }
+            FileBytes::Memory(bytes) => Ok(String::from_utf8_lossy(&bytes).into_owned()),
             FileBytes::Path(_) => files::read_text(&self.root, relative, limits),
         }
     }
 }
 
-/// One entry that passed the checks and will be written.
-struct Planned {
-    index: usize,
-    path: String,
-    compressed_size: u64,
-}
-
 /// Extract `archive` into the (empty, existing) directory `out`, enforcing `limits`.
 pub fn extract(archive: &Path, out: &Path, limits: &Limits) -> Result<Extracted> {
-    extract_keeping(archive, out, limits, None)
+    extract_placed(archive, out, limits, Placement::default())
 }
 
-/// [`extract`], but stored entries bigger than `keep_above` bytes stay in the archive as
-/// [`Member`]s (their CRC-32 is checked when they are read).
-pub fn extract_keeping(
+/// [`extract`], with entries placed as `placement` says: small ones in memory, big stored ones
+/// left in the archive as [`Member`]s, the rest under `out` (created when the first file is
+/// written; it need not exist).
+pub fn extract_placed(
     archive: &Path,
     out: &Path,
     limits: &Limits,
-    keep_above: Option<u64>,
+    placement: Placement,
 ) -> Result<Extracted> {
     let mut file = File::open(archive).map_err(PackageError::io(archive))?;
     let archive_len = file.metadata().map_err(PackageError::io(archive))?.len();
@@ -100,20 +112,21 @@ pub fn extract_keeping(
     check_raw_duplicates(&raw_names)?;
     let mut zip = ZipArchive::new(file).map_err(|e| PackageError::NotAZip(e.to_string()))?;
     let planned = plan_entries(&mut zip)?;
-    let mut budget = ByteBudget::new(limits);
-    let mut written = BTreeSet::new();
-    let mut members = BTreeMap::new();
+    let mut placer = Placer::new(limits, placement, out, archive, archive_len);
+    let mut placed = Placed::default();
     for entry in &planned {
-        match member_of(&mut zip, entry.index, archive, archive_len, keep_above)? {
-            Some(member) => {
-                budget.charge(entry, member.len, member.len)?;
-                members.insert(entry.path.clone(), member);
+        match placer.place(&mut zip, entry)? {
+            Place::Disk => {}
+            Place::Memory(bytes) => {
+                placed.memory.insert(entry.path.clone(), bytes);
             }
-            None => write_entry(&mut zip, entry, out, &mut budget)?,
+            Place::Member(member) => {
+                placed.members.insert(entry.path.clone(), member);
+            }
         }
-        written.insert(entry.path.clone());
+        placed.files.insert(entry.path.clone());
     }
-    Ok(locate_root(out, written, members))
+    Ok(locate_root(out, placed))
 }
 
 /// Security: the zip reader indexes entries by name, so a repeated name must be caught on the
@@ -245,78 +258,11 @@ fn check_file_dir_clashes(planned: &[Planned], dirs: &HashSet<String>) -> Result
     Ok(())
 }
 
-/// Counts real decompressed bytes against the archive-wide and per-entry limits.
-struct ByteBudget<'a> {
-    limits: &'a Limits,
-    total: u64,
-}
-
-impl<'a> ByteBudget<'a> {
-    fn new(limits: &'a Limits) -> Self {
-        Self { limits, total: 0 }
-    }
-
-    fn charge(&mut self, entry: &Planned, entry_bytes: u64, chunk: u64) -> Result<()> {
-        self.total += chunk;
-        if self.total > self.limits.max_total_bytes {
-            return Err(PackageError::ArchiveTooLarge {
-                path: entry.path.clone(),
-                limit: self.limits.max_total_bytes,
-            });
-        }
-        let ratio_cap = entry.compressed_size.saturating_mul(self.limits.max_ratio);
-        if entry_bytes > self.limits.ratio_exempt_bytes && entry_bytes > ratio_cap {
-            return Err(PackageError::CompressionRatio {
-                path: entry.path.clone(),
-                limit: self.limits.max_ratio,
-            });
-        }
-        Ok(())
-    }
-}
-
-/// Second pass: decompress one checked entry into `out`, never trusting its declared size.
-fn write_entry<R: Read + std::io::Seek>(
-    zip: &mut ZipArchive<R>,
-    entry: &Planned,
-    out: &Path,
-    budget: &mut ByteBudget<'_>,
-) -> Result<()> {
-    let corrupt = |reason: String| PackageError::CorruptArchive {
-        path: entry.path.clone(),
-        reason,
-    };
-    let mut reader = zip
-        .by_index(entry.index)
-        .map_err(|e| corrupt(e.to_string()))?;
-    let target = out.join(&entry.path);
-    if let Some(parent) = target.parent() {
-        fs::create_dir_all(parent).map_err(PackageError::io(parent))?;
-    }
-    let mut file = File::create_new(&target).map_err(PackageError::io(&target))?;
-    let mut buf = vec![0u8; 64 * 1024];
-    let mut entry_bytes = 0u64;
-    loop {
-        let n = reader.read(&mut buf).map_err(|e| corrupt(e.to_string()))?;
-        if n == 0 {
-            break;
-        }
-        entry_bytes += n as u64;
-        budget.charge(entry, entry_bytes, n as u64)?;
-        file.write_all(&buf[..n])
-            .map_err(PackageError::io(&target))?;
-    }
-    Ok(())
-}
-
 /// The package root is the parent of the shallowest `TOSCA-Metadata/` folder (Q-25: the
 /// shallowest match, deterministic), or the extraction directory when there is none.
-fn locate_root(
-    out: &Path,
-    written: BTreeSet<String>,
-    members: BTreeMap<String, Member>,
-) -> Extracted {
-    let prefix = written
+fn locate_root(out: &Path, placed: Placed) -> Extracted {
+    let prefix = placed
+        .files
         .iter()
         .filter_map(|path| {
             let parts: Vec<&str> = path.split('/').collect();
@@ -333,25 +279,18 @@ fn locate_root(
         });
     let has_tosca_dir = prefix.is_some();
     let prefix = prefix.unwrap_or_default();
-    let (root, files, members) = if prefix.is_empty() {
-        (out.to_path_buf(), written, members)
+    let (root, placed) = if prefix.is_empty() {
+        (out.to_path_buf(), placed)
     } else {
         let strip = format!("{prefix}/");
-        let files = written
-            .into_iter()
-            .filter_map(|p| p.strip_prefix(&strip).map(str::to_owned))
-            .collect();
-        let members = members
-            .into_iter()
-            .filter_map(|(p, m)| p.strip_prefix(&strip).map(|p| (p.to_owned(), m)))
-            .collect();
-        (out.join(&prefix), files, members)
+        (out.join(&prefix), placed.under(&strip))
     };
     Extracted {
         dir: out.to_path_buf(),
         root,
-        files,
+        files: placed.files,
         has_tosca_dir,
-        members,
+        members: placed.members,
+        memory: placed.memory,
     }
 }

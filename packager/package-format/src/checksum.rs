@@ -62,6 +62,15 @@ fn digest_with<D: Digest>(path: &Path) -> std::io::Result<String> {
     }
 }
 
+/// Lower-case hex digest of bytes in memory.
+pub fn digest_bytes(bytes: &[u8], algorithm: Algorithm) -> String {
+    match algorithm {
+        Algorithm::Sha256 => hex::encode(Sha256::digest(bytes)),
+        Algorithm::Sha1 => hex::encode(Sha1::digest(bytes)),
+        Algorithm::Md5 => hex::encode(Md5::digest(bytes)),
+    }
+}
+
 /// Lower-case hex digest of a member left in the archive; its CRC-32 is checked on the same
 /// pass (`name` is its path, for the error).
 pub fn digest_member(member: &Member, name: &str, algorithm: Algorithm) -> Result<String> {
@@ -131,6 +140,7 @@ fn verify(extracted: &Extracted, entry: &ContentEntry) -> Result<Option<Member>>
             None,
         ),
         FileBytes::Member(member) => (digest_member(&member, source, algorithm)?, Some(member)),
+        FileBytes::Memory(bytes) => (digest_bytes(&bytes, algorithm), None),
     };
     if !computed.eq_ignore_ascii_case(expected) {
         return Err(PackageError::ChecksumMismatch {

@@ -242,12 +242,31 @@ pub fn syntax_problems(kind: DescriptorType, body: &Value) -> Vec<String> {
 }
 
 /// The `id` annotation of a stored content entry (packager.md §5.1): the identity of 5GTANGO
-/// and OSM documents (`.ref` files included), else the `source`.
-pub fn content_id(extracted: &Extracted, entry: &ContentEntry, limits: &Limits) -> ContentId {
+/// and OSM documents (`.ref` files included), else the `source`. A descriptor among `parsed`
+/// (what [`load_all`] read) is not read and parsed again.
+pub fn content_id(
+    parsed: &[Descriptor],
+    extracted: &Extracted,
+    entry: &ContentEntry,
+    limits: &Limits,
+) -> ContentId {
     let fallback = || ContentId::Source(entry.source.clone());
     let platform = entry.content_type.as_deref().and_then(platform_of);
     if !matches!(platform, Some("5gtango" | "osm")) {
         return fallback();
+    }
+    let same = |d: &&Descriptor| {
+        d.source == entry.source && Some(d.content_type.as_str()) == entry.content_type.as_deref()
+    };
+    if let Some(descriptor) = parsed.iter().find(same) {
+        return descriptor
+            .identity
+            .clone()
+            .map_or_else(fallback, |id| ContentId::Descriptor {
+                vendor: id.vendor,
+                name: id.name,
+                version: id.version,
+            });
     }
     extracted
         .read_text(&entry.source, limits)

@@ -9,11 +9,48 @@ use crate::{
 };
 
 /// Unpack `bytes` (saved as `name`) into `<sandbox>/out` and check that the sandbox holds
-/// nothing but the archive and `out/`.
+/// nothing but the archive and `out/`. Unpacked a second time as the packager service does
+/// (small files in memory, big stored ones left in the archive), the outcome must be the same.
 fn unpack_in_sandbox(
     name: &str,
     bytes: &[u8],
     level: ValidationLevel,
+) -> Result<Unpacked, PackageError> {
+    let on_disk = unpack_placed(name, bytes, level, None, 0);
+    let limits = Limits::for_testing();
+    let placed = unpack_placed(
+        name,
+        bytes,
+        level,
+        Some(limits.max_descriptor_bytes),
+        limits.max_total_bytes / 4,
+    );
+    assert_eq!(
+        outcome(&placed),
+        outcome(&on_disk),
+        "{name}: placement changed the outcome"
+    );
+    on_disk
+}
+
+/// What must not depend on where the entries were placed.
+fn outcome(result: &Result<Unpacked, PackageError>) -> Result<serde_json::Value, String> {
+    match result {
+        Ok(u) => Ok(serde_json::json!({
+            "record": serde_json::to_value(&u.record).unwrap(),
+            "descriptors": u.descriptors.iter().map(|d| &d.body).collect::<Vec<_>>(),
+            "files": u.extracted.files,
+        })),
+        Err(e) => Err(format!("{}: {e}", e.code())),
+    }
+}
+
+fn unpack_placed(
+    name: &str,
+    bytes: &[u8],
+    level: ValidationLevel,
+    keep_in_archive_above: Option<u64>,
+    memory_budget: u64,
 ) -> Result<Unpacked, PackageError> {
     let sandbox = tempfile::tempdir().unwrap();
     let archive = sandbox.path().join(name);
@@ -24,7 +61,8 @@ fn unpack_in_sandbox(
         limits: Limits::for_testing(),
         level,
         schema_dir: None,
-        keep_in_archive_above: None,
+        keep_in_archive_above,
+        memory_budget,
     };
     let result = unpack(&archive, &out, &options);
     assert_sandbox_clean(sandbox.path(), name);

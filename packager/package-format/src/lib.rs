@@ -17,6 +17,7 @@ pub mod member;
 pub mod meta;
 pub mod napd_rules;
 pub mod pack;
+mod place;
 pub mod project;
 pub mod project_file;
 pub mod record;

@@ -10,6 +10,7 @@ use std::{
     fs::File,
     io::{Read, Seek, SeekFrom},
     path::{Path, PathBuf},
+    sync::Arc,
 };
 
 use crate::error::{PackageError, Result};
@@ -34,13 +35,15 @@ pub enum FileBytes {
     Path(PathBuf),
     /// Left in the archive.
     Member(Member),
+    /// Read into memory (a small file).
+    Memory(Arc<[u8]>),
 }
 
 impl FileBytes {
     pub fn exists(&self) -> bool {
         match self {
             Self::Path(path) => path.is_file(),
-            Self::Member(_) => true,
+            Self::Member(_) | Self::Memory(_) => true,
         }
     }
 }

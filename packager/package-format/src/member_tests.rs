@@ -1,5 +1,6 @@
-//! Big stored entries left in the archive (`UnpackOptions::keep_in_archive_above`): the same
-//! outcome as extracting them, without writing them to disk.
+//! Big stored entries left in the archive (`UnpackOptions::keep_in_archive_above`) and small
+//! ones read into memory (`UnpackOptions::memory_budget`): the same outcome as extracting
+//! them, without writing them to disk.
 
 use std::{collections::BTreeMap, fs, io::Read, path::Path};
 
@@ -27,6 +28,15 @@ fn package(change: impl FnOnce(&mut BTreeMap<String, Vec<u8>>)) -> BTreeMap<Stri
 }
 
 fn unpack_bytes(sandbox: &Path, bytes: &[u8], keep: Option<u64>) -> Result<Unpacked, PackageError> {
+    unpack_with(sandbox, bytes, keep, 0)
+}
+
+fn unpack_with(
+    sandbox: &Path,
+    bytes: &[u8],
+    keep: Option<u64>,
+    memory_budget: u64,
+) -> Result<Unpacked, PackageError> {
     let archive = sandbox.join("p.tgo");
     fs::write(&archive, bytes).unwrap();
     let out = sandbox.join("out");
@@ -38,6 +48,7 @@ fn unpack_bytes(sandbox: &Path, bytes: &[u8], keep: Option<u64>) -> Result<Unpac
         level: ValidationLevel::Topology,
         schema_dir: None,
         keep_in_archive_above: keep,
+        memory_budget,
     };
     unpack(&archive, &out, &options)
 }
@@ -149,4 +160,57 @@ fn a_member_is_written_back_into_a_project() {
     let project = sandbox.path().join("project");
     crate::write_project(&unpacked, &project, &Limits::for_testing()).unwrap();
     assert_eq!(fs::read(project.join(README)).unwrap(), big_readme());
+}
+
+/// Every file under `dir` (none when it does not exist).
+fn files_under(dir: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    if let Ok(entries) = fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                found.extend(files_under(&path));
+            } else {
+                found.push(path.display().to_string());
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn small_files_stay_in_memory_and_nothing_is_written() {
+    let sandbox = tempfile::tempdir().unwrap();
+    let files = sample_package_files("eu.test", "pkg", "0.1");
+    let bytes = ZipBuilder::from_files(&files).build();
+    let unpacked = unpack_with(sandbox.path(), &bytes, KEEP, 1024 * 1024).unwrap();
+    assert_eq!(
+        files_under(&sandbox.path().join("out")),
+        Vec::<String>::new()
+    );
+    for (name, data) in &files {
+        let FileBytes::Memory(held) = unpacked.extracted.locate(name).unwrap() else {
+            panic!("{name} is not in memory");
+        };
+        assert_eq!(&held[..], &data[..], "{name}");
+    }
+}
+
+#[test]
+fn what_does_not_fit_the_memory_budget_goes_to_disk() {
+    let sandbox = tempfile::tempdir().unwrap();
+    let files = sample_package_files("eu.test", "pkg", "0.1");
+    let bytes = ZipBuilder::from_files(&files).build();
+    let unpacked = unpack_with(sandbox.path(), &bytes, KEEP, 300).unwrap();
+    let extracted = &unpacked.extracted;
+    assert!(!extracted.memory.is_empty(), "something fits in 300 bytes");
+    assert!(extracted.memory.values().map(|b| b.len()).sum::<usize>() <= 300);
+    for (name, data) in &files {
+        let held = match extracted.locate(name).unwrap() {
+            FileBytes::Memory(held) => held.to_vec(),
+            FileBytes::Path(path) => fs::read(path).unwrap(),
+            FileBytes::Member(_) => panic!("{name} is small"),
+        };
+        assert_eq!(&held, data, "{name}");
+    }
 }

@@ -33,7 +33,7 @@ pub fn write_project(unpacked: &Unpacked, project_dir: &Path, limits: &Limits) -
                 fs::create_dir_all(&to).map_err(PackageError::io(&to))?;
                 archive::extract(&from, &to, limits)?;
             }
-            bytes @ FileBytes::Member(_) if is_folder_zip(entry) => {
+            bytes @ (FileBytes::Member(_) | FileBytes::Memory(_)) if is_folder_zip(entry) => {
                 let copy = tempfile::NamedTempFile::new_in(project_dir)
                     .map_err(PackageError::io(project_dir))?;
                 copy_out(&bytes, copy.path(), &entry.source)?;
@@ -60,13 +60,14 @@ pub fn write_project(unpacked: &Unpacked, project_dir: &Path, limits: &Limits) -
     Ok(target)
 }
 
-/// A file (extracted or a member, its CRC-32 checked) to `to`.
+/// A file (extracted, in memory, or a member with its CRC-32 checked) to `to`.
 fn copy_out(bytes: &FileBytes, to: &Path, source: &str) -> Result<()> {
     if let Some(parent) = to.parent() {
         fs::create_dir_all(parent).map_err(PackageError::io(parent))?;
     }
     match bytes {
         FileBytes::Path(from) => fs::copy(from, to).map(drop).map_err(PackageError::io(to)),
+        FileBytes::Memory(held) => fs::write(to, held).map_err(PackageError::io(to)),
         FileBytes::Member(member) => {
             let mut file = fs::File::create(to).map_err(PackageError::io(to))?;
             let mut failed = None;

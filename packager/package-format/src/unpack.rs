@@ -26,6 +26,9 @@ pub struct UnpackOptions {
     /// Leave stored entries bigger than this in the archive instead of extracting them
     /// ([`crate::member`]); `None` extracts everything.
     pub keep_in_archive_above: Option<u64>,
+    /// Bytes of small files read into memory instead of being written to `out` (see
+    /// [`archive::Placement`]); 0 writes every file.
+    pub memory_budget: u64,
 }
 
 /// A package that passed every check of its level.
@@ -44,11 +47,15 @@ impl Unpacked {
     }
 }
 
-/// Unpack `archive` into the empty directory `out` and check it.
+/// Unpack `archive` into the empty directory `out` (created when a file has to be written
+/// there) and check it.
 pub fn unpack(archive: &Path, out: &Path, options: &UnpackOptions) -> Result<Unpacked> {
     reject_son_by_name(archive)?;
-    let extracted =
-        archive::extract_keeping(archive, out, &options.limits, options.keep_in_archive_above)?;
+    let placement = archive::Placement {
+        keep_in_archive_above: options.keep_in_archive_above,
+        memory_budget: options.memory_budget,
+    };
+    let extracted = archive::extract_placed(archive, out, &options.limits, placement)?;
     reject_son_by_layout(&extracted)?;
     let mut record = record::collect(&extracted, &options.limits)?;
     record::assert_usable(&record)?;

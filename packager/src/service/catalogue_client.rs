@@ -274,8 +274,11 @@ pub(super) fn user_query(username: Option<&str>) -> Vec<(&'static str, String)> 
 const READ_CHUNK: usize = 1024 * 1024;
 
 /// A request body streamed from a file, or from the range of the archive a member is (never
-/// read whole into memory).
+/// read whole into memory), or a small file held in memory (sent with its length).
 fn file_body(bytes: &FileBytes) -> reqwest::Body {
+    if let FileBytes::Memory(held) = bytes {
+        return reqwest::Body::from(bytes::Bytes::from_owner(held.clone()));
+    }
     let bytes = bytes.clone();
     let stream = futures_util::stream::once(open_bytes(bytes))
         .map(|opened| match opened {
@@ -300,6 +303,7 @@ async fn open_bytes(bytes: FileBytes) -> std::io::Result<tokio::io::Take<tokio::
             file.seek(std::io::SeekFrom::Start(member.offset)).await?;
             Ok(file.take(member.len))
         }
+        FileBytes::Memory(_) => Err(std::io::Error::other("held in memory, not on disk")),
     }
 }
 

@@ -97,7 +97,7 @@ pub async fn upload_package(
         username: fields.get("username").cloned(),
         level,
         skip_store,
-        spool: std::sync::Arc::new(upload.dir),
+        spool: std::sync::Arc::new(upload.file),
     };
     slot.send(job);
     Ok(HttpResponse::Ok().json(ProcessAccepted {

@@ -295,7 +295,7 @@ fn annotate(unpacked: &mut Unpacked, tgo_uuid: &str, archive_name: &str, limits:
         .record
         .package_content
         .iter()
-        .map(|entry| content_id(&unpacked.extracted, entry, limits))
+        .map(|entry| content_id(&unpacked.descriptors, &unpacked.extracted, entry, limits))
         .collect();
     for (entry, id) in unpacked.record.package_content.iter_mut().zip(ids) {
         entry.id = Some(id);

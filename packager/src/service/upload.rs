@@ -7,7 +7,7 @@ use actix_multipart::Multipart;
 use bytes::BytesMut;
 use futures_util::TryStreamExt;
 use sha2::{Digest, Sha256};
-use tempfile::TempDir;
+use tempfile::TempPath;
 use tokio::io::AsyncWriteExt;
 
 use super::error::ServiceError;
@@ -22,8 +22,9 @@ const SPOOL_BATCH: usize = 1024 * 1024;
 /// An upload saved to disk, with its form fields.
 #[derive(Debug)]
 pub struct Upload {
-    /// Owns the spool directory: dropping it removes the file.
-    pub dir: TempDir,
+    /// The spooled package, in the spool directory itself (a folder per upload cost a `mkdir`
+    /// and an `rmdir` each): dropping it removes the file.
+    pub file: TempPath,
     pub path: PathBuf,
     pub file_name: String,
     /// SHA-256 (lower-case hex) of the package bytes, computed while they were written.
@@ -44,11 +45,7 @@ pub async fn read_upload(
     spool: &std::path::Path,
     limit: u64,
 ) -> Result<Upload, ServiceError> {
-    let dir = tempfile::Builder::new()
-        .prefix("upload-")
-        .tempdir_in(spool)
-        .map_err(|e| ServiceError::Internal(format!("spool directory: {e}")))?;
-    let mut saved: Option<(PathBuf, String, String)> = None;
+    let mut saved: Option<(TempPath, String, String)> = None;
     let mut fields = HashMap::new();
     while let Some(mut field) = payload
         .try_next()
@@ -65,11 +62,17 @@ pub async fn read_upload(
             }
             let file_name =
                 safe_file_name(field.content_disposition().and_then(|d| d.get_filename()));
-            let path = dir.path().join(&file_name);
+            // The client's name ends the spool file's, so its extension is still there.
+            let file = tempfile::Builder::new()
+                .prefix("upload-")
+                .suffix(&format!("-{file_name}"))
+                .tempfile_in(spool)
+                .map_err(|e| ServiceError::Internal(format!("spool file: {e}")))?
+                .into_temp_path();
             let started = std::time::Instant::now();
-            let sha256 = spool_part(&mut field, &path, limit).await?;
+            let sha256 = spool_part(&mut field, &file, limit).await?;
             tracing::info!(ms = started.elapsed().as_millis(), "package spooled");
-            saved = Some((path, file_name, sha256));
+            saved = Some((file, file_name, sha256));
         } else {
             let mut value = Vec::new();
             while let Some(chunk) = field
@@ -88,10 +91,10 @@ pub async fn read_upload(
             fields.insert(name, String::from_utf8_lossy(&value).into_owned());
         }
     }
-    let (path, file_name, sha256) = saved.ok_or(ServiceError::MissingPackage)?;
+    let (file, file_name, sha256) = saved.ok_or(ServiceError::MissingPackage)?;
     Ok(Upload {
-        dir,
-        path,
+        path: file.to_path_buf(),
+        file,
         file_name,
         sha256,
         fields,

@@ -6,7 +6,7 @@ use std::{path::PathBuf, sync::Arc, time::Duration};
 use chrono::Utc;
 use package_format::{unpack, PackageError, UnpackOptions, ValidationLevel};
 use shared_models::{NapdRecord, OnChangeEvent, ProcessOutcome, EVENT_NAME};
-use tempfile::TempDir;
+use tempfile::TempPath;
 use tokio::sync::{mpsc, Mutex};
 use uuid::Uuid;
 
@@ -21,9 +21,9 @@ use super::{
 #[derive(Debug)]
 pub struct Job {
     pub id: Uuid,
-    /// The upload's spool directory, removed when the last holder lets go (the job, or an
-    /// unpack still running on its blocking thread after a timeout).
-    pub spool: Arc<TempDir>,
+    /// The spooled upload, removed when the last holder lets go (the job, or an unpack still
+    /// running on its blocking thread after a timeout).
+    pub spool: Arc<TempPath>,
     pub archive: PathBuf,
     pub file_name: String,
     /// SHA-256 of the archive, computed while it was spooled.
@@ -41,6 +41,26 @@ pub struct WorkerContext {
     pub registry: Registry,
     pub catalogue: CatalogueClient,
     pub http: reqwest::Client,
+}
+
+/// Bytes of one package's small files kept in memory instead of being extracted (with
+/// `workers` jobs at once, at most that many times this).
+const MEMORY_BUDGET: u64 = 4 * 1024 * 1024;
+
+/// Where a job extracts what it does not keep in memory or in the archive: created only when
+/// something is written there, removed (if it was) when dropped.
+#[derive(Debug)]
+struct WorkDir(PathBuf);
+
+impl Drop for WorkDir {
+    fn drop(&mut self) {
+        match std::fs::remove_dir_all(&self.0) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                tracing::warn!(dir = %self.0.display(), error = %e, "unpack folder left behind");
+            }
+            _ => {}
+        }
+    }
 }
 
 /// How long a rollback may run past the process deadline.
@@ -92,21 +112,16 @@ async fn run(context: &WorkerContext, job: &Job) -> OnChangeEvent {
         // Anything too big to be a descriptor is only hashed and streamed to the catalogue:
         // a stored one (a VM image) is read in place instead of being copied out first.
         keep_in_archive_above: Some(context.config.limits.max_descriptor_bytes),
+        memory_budget: MEMORY_BUDGET,
     };
     let archive = job.archive.clone();
-    let work = match tempfile::Builder::new()
-        .prefix("unpack-")
-        .tempdir_in(job.spool.path())
-    {
-        Ok(dir) => dir,
-        Err(e) => return failed_event(context, job.id, "io-error", e.to_string()),
-    };
+    let work = WorkDir(context.config.temp_dir.join(format!("unpack-{}", job.id)));
     // The blocking unpack owns the temp dirs it writes into, so that a timeout (which drops this
     // future) cannot remove them under its feet; they go when it returns.
     let spool = job.spool.clone();
     let started = std::time::Instant::now();
     let unpacking = tokio::task::spawn_blocking(move || {
-        let result = unpack(&archive, work.path(), &options);
+        let result = unpack(&archive, &work.0, &options);
         (result, work, spool)
     });
     let Ok(unpacked) = tokio::time::timeout_at(deadline, unpacking).await else {
