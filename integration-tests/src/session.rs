@@ -102,6 +102,9 @@ impl TestPlatform {
         let endpoints = Endpoints {
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(120))
+                // Below the services' 5 s keep-alive (actix's default): a connection the server
+                // is closing is not reused for a request (1 upload in 10,000 failed so).
+                .pool_idle_timeout(Duration::from_secs(2))
                 .build()?,
             ports: platform.spec().ports,
         };
@@ -118,7 +121,8 @@ impl TestPlatform {
         self.platform.log_tails(40)
     }
 
-    /// Stops every service with SIGTERM and checks that each one exited cleanly.
+    /// Stops every service with SIGTERM and checks that each one exited cleanly. With
+    /// `SONATA_TEST_KEEP` set, the test's folder (logs, SQLite files, blobs) is kept.
     pub async fn shutdown(mut self) {
         let logs = self.logs();
         for (service, status) in self.platform.stop().await {
@@ -127,6 +131,9 @@ impl TestPlatform {
                 status.success(),
                 "{service} did not stop cleanly on SIGTERM: {status}\n{logs}"
             );
+        }
+        if std::env::var_os("SONATA_TEST_KEEP").is_some() {
+            eprintln!("kept {}", self.dir.keep().display());
         }
     }
 }

@@ -111,6 +111,8 @@ async fn packager_killed_mid_process(tp: &mut TestPlatform) -> anyhow::Result<()
     );
 
     tp.platform.restart(Service::Packager).await?;
+    let spool = std::fs::read_dir(tp.platform.spec().spool_dir())?.count();
+    eprintln!("entries left in the packager's spool after the kill and restart: {spool}");
     let after = faults::upload_variants(tp, &example, &["kill-after".to_owned()]).await?;
     let done = faults::outcomes(tp, &after, Duration::from_secs(60)).await?;
     let wrong = faults::mismatches(&done, "success", None);
@@ -286,18 +288,21 @@ async fn callback_receiver_down_then_back(tp: &mut TestPlatform) -> anyhow::Resu
     anyhow::ensure!(wrong.is_empty(), "{wrong:?}");
     let last = back_at.elapsed();
     faults::delivered_once(tp, &tracked).await?;
+    let mut attempts = Vec::new();
     for t in &tracked {
         let got = client::received(tp, Some(&t.path())).await?;
         let attempt = got[0]["headers"]["x-delivery-attempt"]
             .as_str()
-            .unwrap_or("?");
+            .unwrap_or("?")
+            .to_owned();
         anyhow::ensure!(attempt != "1", "{}: delivered at the first attempt", t.tag);
+        attempts.push(attempt);
     }
     client::wait_callbacks(tp, "/callbacks/subscriber", tracked.len(), limit)
         .await
         .context("the subscriber's events")?;
     eprintln!(
-        "receiver down {:.1} s: every callback delivered {:.1} s after it was back",
+        "receiver down {:.1} s: every callback delivered {:.1} s after it was back, at attempts {attempts:?}",
         (back_at - down_at).as_secs_f64(),
         last.as_secs_f64()
     );
