@@ -6,6 +6,7 @@ use std::time::Duration;
 use gatekeeper_common::db::processes::{self, NewProcess, Notify};
 use gatekeeper_common::db::{now_ms, Db};
 use gatekeeper_common::workers::{reconcile::Reconciler, sweeper::TimeoutSweeper};
+use gatekeeper_common::Config;
 use serde_json::Value;
 use shared_models::ProcessId;
 
@@ -29,23 +30,45 @@ async fn packager_finished(platform: &Platform, id: &str) -> Value {
     }
 }
 
-/// The packager's callbacks go nowhere (a closed port), so the first gatekeeper never hears
-/// of the outcome; a gatekeeper started afterwards on the same database reads it back.
+/// A database, a receiver and a platform whose packager calls back to a closed port (every
+/// on-change is lost), and a gatekeeper configuration in front of them.
+struct LostCallbacks {
+    _db: TestDb,
+    mock: CallbackMock,
+    platform: Platform,
+    cfg: Config,
+}
+
+impl LostCallbacks {
+    async fn start(backend: Backend) -> Self {
+        let db = TestDb::new(backend).await;
+        let platform = Platform::start(backend).await;
+        let mut cfg = platform.config(&db);
+        cfg.callback_base = Some(closed_port_url(""));
+        Self {
+            _db: db,
+            mock: CallbackMock::spawn().await,
+            platform,
+            cfg,
+        }
+    }
+
+    /// Uploads a sample package through `app` with its callback at the mock's `name`.
+    async fn upload(&self, app: &TestApp, name: &str) -> String {
+        let callback = self.mock.callback_url(name);
+        app.upload_ok("p.tgo", sample(name), &[("callback_url", &callback)])
+            .await
+    }
+}
+
+/// The first gatekeeper never hears of the outcome; one started afterwards on the same
+/// database reads it back.
 async fn a_lost_callback_is_recovered_at_start_up(backend: Backend) {
-    let db = TestDb::new(backend).await;
-    let mock = CallbackMock::spawn().await;
-    let platform = Platform::start(backend).await;
-    let mut cfg = platform.config(&db);
-    cfg.callback_base = Some(closed_port_url(""));
-    let first = TestApp::spawn(cfg.clone()).await;
-    let id = first
-        .upload_ok(
-            "l.tgo",
-            sample("lost"),
-            &[("callback_url", &mock.callback_url("lost"))],
-        )
-        .await;
-    let at_packager = packager_finished(&platform, &id).await;
+    let stack = LostCallbacks::start(backend).await;
+    let first = TestApp::spawn(stack.cfg.clone()).await;
+    let id = stack.upload(&first, "lost").await;
+    let (mock, platform, cfg) = (&stack.mock, &stack.platform, stack.cfg.clone());
+    let at_packager = packager_finished(platform, &id).await;
     assert_eq!(at_packager["package_process_status"], "success");
     let (_, still) = first.get_json(&format!("/packages/status/{id}")).await;
     assert_eq!(still["status"], "running", "{still}");
@@ -67,20 +90,12 @@ async fn a_lost_callback_is_recovered_at_start_up(backend: Backend) {
 /// Without the read-back this process would end as `timeout`: the packager stored the package
 /// long before the deadline, but its callback never arrived.
 async fn at_the_deadline_the_packagers_outcome_wins_over_timeout(backend: Backend) {
-    let db = TestDb::new(backend).await;
-    let mock = CallbackMock::spawn().await;
-    let platform = Platform::start(backend).await;
-    let mut cfg = platform.config(&db);
-    cfg.callback_base = Some(closed_port_url(""));
+    let stack = LostCallbacks::start(backend).await;
+    let mut cfg = stack.cfg.clone();
     cfg.process_timeout = Duration::from_secs(1);
     let app = TestApp::spawn(cfg).await;
-    let id = app
-        .upload_ok(
-            "d.tgo",
-            sample("deadline"),
-            &[("callback_url", &mock.callback_url("deadline"))],
-        )
-        .await;
+    let id = stack.upload(&app, "deadline").await;
+    let mock = &stack.mock;
     let done = app.wait_finished(&id, Duration::from_secs(10)).await;
     assert_eq!(done["package_process_status"], "success", "{done}");
     let package = done["package_id"].as_str().unwrap();
