@@ -17,7 +17,8 @@ use super::parse::{deep_keys, is_valid_segment};
 
 /// Raise this when the extraction changes: rows indexed by an older version are re-indexed
 /// at start-up.
-pub const FIELDS_VERSION: i32 = 1;
+/// 2: rows carry the descriptor's kind and `created_at`, and `sole` (migration 5, ADR-24).
+pub const FIELDS_VERSION: i32 = 2;
 
 /// Strings longer than this are indexed as `Long` and compared from the document.
 pub const TEXT_LIMIT: usize = 256;
@@ -82,6 +83,9 @@ impl FieldValue {
 pub struct FieldEntry {
     pub path: String,
     pub value: FieldValue,
+    /// Whether this is the descriptor's only row at `path`: then counting matching rows
+    /// counts matching descriptors (no de-duplication), see query/scan.rs.
+    pub sole: bool,
 }
 
 /// The index rows of a descriptor, without duplicates.
@@ -135,6 +139,15 @@ impl Rows {
     }
 
     fn into_entries(self) -> Vec<FieldEntry> {
+        let mut per_path = std::collections::HashMap::<&str, usize>::new();
+        for (path, ..) in &self.0 {
+            *per_path.entry(path.as_str()).or_default() += 1;
+        }
+        let sole: BTreeSet<String> = per_path
+            .into_iter()
+            .filter(|(_, n)| *n == 1)
+            .map(|(p, _)| p.to_owned())
+            .collect();
         self.0
             .into_iter()
             .map(|(path, t, text, bits)| {
@@ -144,7 +157,11 @@ impl Rows {
                     FieldValue::BOOL => FieldValue::Bool(text.as_deref() == Some("true")),
                     _ => FieldValue::Long,
                 };
-                FieldEntry { path, value }
+                FieldEntry {
+                    sole: sole.contains(&path),
+                    path,
+                    value,
+                }
             })
             .collect()
     }
@@ -236,6 +253,26 @@ mod tests {
                 ("a.b".into(), FieldValue::Number(3.0)),
                 ("c.d".into(), FieldValue::Bool(true)),
                 ("c.f".into(), text("x")),
+            ]
+        );
+    }
+
+    #[test]
+    fn sole_marks_the_only_row_of_a_path() {
+        let entries = extract(
+            DescriptorKind::Nsd,
+            &json!({"a": [1, 2], "b": "x", "c": ["y", "y"], "d": [1, "1"]}),
+        );
+        let sole: Vec<(&str, bool)> = entries.iter().map(|e| (e.path.as_str(), e.sole)).collect();
+        assert_eq!(
+            sole,
+            [
+                ("a", false),
+                ("a", false),
+                ("b", true),
+                ("c", true),
+                ("d", false),
+                ("d", false)
             ]
         );
     }

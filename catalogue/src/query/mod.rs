@@ -4,6 +4,7 @@
 pub mod fields;
 pub mod parse;
 mod pg;
+pub mod scan;
 pub mod sql;
 mod sqlite;
 
@@ -123,6 +124,8 @@ pub struct ListQuery {
     pub conditions: Vec<Condition>,
     /// Whether descriptor path filters may use the field index (`CATALOGUE_FIELD_INDEX`).
     pub field_index: bool,
+    /// How a page of a single indexed field filter is found (query/scan.rs; tests force one).
+    pub field_scan: scan::FieldScan,
     pub mode: Mode,
     pub page: Page,
 }

@@ -63,6 +63,7 @@ pub fn parse_list_query(
     }
     Ok(ListQuery {
         field_index: false,
+        field_scan: super::scan::FieldScan::Auto,
         conditions,
         mode,
         page,

@@ -3,6 +3,7 @@
 //! backend (text collation, the text form of a uuid, descriptor paths) is in `Dialect`.
 
 use chrono::{DateTime, Utc};
+use shared_models::DescriptorKind;
 use sqlx::{Database, QueryBuilder};
 
 use super::{
@@ -57,22 +58,23 @@ macro_rules! plain_binds {
 pub(crate) use plain_binds;
 
 /// Appends ` AND <predicate>` for every condition; descriptor paths from the field index
-/// when `field_index` (query/fields.rs), else evaluated on the documents.
+/// rows of `index` (the kind of the descriptors filtered; query/fields.rs) when given, else
+/// evaluated on the documents.
 pub fn push_conditions<DB: Dialect>(
     builder: &mut QueryBuilder<'_, DB>,
     conditions: &[Condition],
-    field_index: bool,
+    index: Option<DescriptorKind>,
 ) {
     for condition in conditions {
         builder.push(" AND ");
-        push_condition(builder, condition, field_index);
+        push_condition(builder, condition, index);
     }
 }
 
 fn push_condition<DB: Dialect>(
     builder: &mut QueryBuilder<'_, DB>,
     condition: &Condition,
-    field_index: bool,
+    index: Option<DescriptorKind>,
 ) {
     match &condition.target {
         Target::Meta(field) => push_meta(builder, *field, condition),
@@ -86,10 +88,14 @@ fn push_condition<DB: Dialect>(
             let value = condition.operands.first().map(|o| o.text.clone());
             DB::push_text(builder, value.unwrap_or_default());
         }
-        Target::Field(segments) if field_index => push_path(builder, segments, false, condition),
-        Target::Deep(deep) if field_index => push_path(builder, &deep.segments, true, condition),
-        Target::Field(segments) => DB::push_descriptor(builder, segments, false, condition),
-        Target::Deep(deep) => DB::push_descriptor(builder, &deep.segments, true, condition),
+        Target::Field(segments) => match index {
+            Some(kind) => push_path(builder, kind, segments, false, condition),
+            None => DB::push_descriptor(builder, segments, false, condition),
+        },
+        Target::Deep(deep) => match index {
+            Some(kind) => push_path(builder, kind, &deep.segments, true, condition),
+            None => DB::push_descriptor(builder, &deep.segments, true, condition),
+        },
     }
 }
 
@@ -98,6 +104,7 @@ fn push_condition<DB: Dialect>(
 /// evaluated; so are the long strings the index only marks.
 fn push_path<DB: Dialect>(
     builder: &mut QueryBuilder<'_, DB>,
+    kind: DescriptorKind,
     segments: &[String],
     deep: bool,
     condition: &Condition,
@@ -125,13 +132,13 @@ fn push_path<DB: Dialect>(
     };
     let negate = positive.op != condition.op;
     builder.push(if negate { "NOT (" } else { "(" });
-    push_indexed_uuids(builder, &path);
+    push_indexed_uuids(builder, kind, &path);
     builder.push(" AND (");
     push_index_terms(builder, &positive);
     builder.push("))");
     if may_match_long_text(&positive) {
         builder.push(" OR (");
-        push_indexed_uuids(builder, &path);
+        push_indexed_uuids(builder, kind, &path);
         builder.push(format_args!(" AND t = {}) AND ", FieldValue::LONG));
         DB::push_descriptor(builder, segments, deep, &positive);
         builder.push(")");
@@ -139,10 +146,18 @@ fn push_path<DB: Dialect>(
     builder.push(")");
 }
 
-/// `descriptors.uuid IN (SELECT uuid FROM descriptor_fields WHERE path = <path>` (open).
-fn push_indexed_uuids<DB: Dialect>(builder: &mut QueryBuilder<'_, DB>, path: &str) {
-    builder.push("descriptors.uuid IN (SELECT uuid FROM descriptor_fields WHERE path = ");
+/// `descriptors.uuid IN (SELECT uuid FROM descriptor_fields WHERE kind = <kind> AND path =
+/// <path> AND sole IN (false, true)` (open; `sole` named so both index prefixes apply).
+fn push_indexed_uuids<DB: Dialect>(
+    builder: &mut QueryBuilder<'_, DB>,
+    kind: DescriptorKind,
+    path: &str,
+) {
+    builder.push("descriptors.uuid IN (SELECT uuid FROM descriptor_fields WHERE kind = ");
+    DB::push_text(builder, kind.key().to_owned());
+    builder.push(" AND path = ");
     DB::push_text(builder, path.to_owned());
+    builder.push(" AND sole IN (false, true)");
 }
 
 /// `<term> OR <term> ...` per operand reading, as the document evaluation compares: a string

@@ -20,7 +20,7 @@ macro_rules! backend_ops {
             },
             query::{
                 fields::{extract, FIELDS_VERSION},
-                push_conditions, Condition, ListQuery, Listing, Mode, Page, Target,
+                Listing, Page,
             },
             storage::{BlobFilter, CascadeReport, CreateOutcome},
         };
@@ -123,21 +123,29 @@ macro_rules! backend_ops {
             Ok(row)
         }
 
-        /// Writes the field index rows of one descriptor.
+        /// Writes the field index rows of one descriptor, with its kind and list-order key.
         async fn index_fields(
             tx: &mut Tx,
             uuid: Uuid,
             kind: DescriptorKind,
             body: &Value,
         ) -> Result<(), ApiError> {
+            let created_at: chrono::DateTime<chrono::Utc> =
+                sqlx::query_scalar("SELECT created_at FROM descriptors WHERE uuid = $1")
+                    .bind(uuid)
+                    .fetch_one(&mut **tx)
+                    .await?;
             let entries = extract(kind, body);
             for chunk in entries.chunks(1000) {
                 let mut insert = QueryBuilder::<$db>::new(
-                    "INSERT INTO descriptor_fields (uuid, path, t, text, num) ",
+                    "INSERT INTO descriptor_fields (uuid, kind, created_at, path, sole, t, text, num) ",
                 );
                 insert.push_values(chunk, |mut row, entry| {
                     row.push_bind(uuid)
+                        .push_bind(kind.key())
+                        .push_bind(created_at)
                         .push_bind(entry.path.clone())
+                        .push_bind(entry.sole)
                         .push_bind(entry.value.type_code())
                         .push_bind(entry.value.text())
                         .push_bind(entry.value.number());
@@ -690,145 +698,7 @@ macro_rules! backend_ops {
             Ok(Some(report))
         }
 
-        /// `SELECT <select> FROM descriptors WHERE kind = ? AND <conditions>`.
-        fn filtered<'a>(
-            select: &str,
-            kind: DescriptorKind,
-            query: &ListQuery,
-        ) -> QueryBuilder<'a, $db> {
-            let mut builder = QueryBuilder::new(format!("{select} FROM descriptors WHERE kind = "));
-            builder.push_bind(kind.key());
-            push_conditions(&mut builder, &query.conditions, query.field_index);
-            builder
-        }
-
-        fn limit_offset(builder: &mut QueryBuilder<'_, $db>, page: Page) {
-            builder.push(" LIMIT ");
-            builder.push_bind(i64::try_from(page.size).unwrap_or(i64::MAX));
-            builder.push(" OFFSET ");
-            builder.push_bind(i64::try_from(page.offset()).unwrap_or(i64::MAX));
-        }
-
-        /// The newest version per (name, vendor), ties to the oldest record; newest first.
-        /// Filters on the group's name and vendor only read the kept picks
-        /// (`descriptor_latest`); other filters change the pick, so the window ranks the
-        /// matching rows over the narrow index columns, and the page of picked uuids then
-        /// fetches its full rows.
-        fn last_versions<'a>(kind: DescriptorKind, query: &ListQuery) -> QueryBuilder<'a, $db> {
-            let c = $codepoint;
-            let order = format!("ORDER BY version{c} DESC, name{c}, vendor{c}");
-            let mut builder = if only_group_filters(&query.conditions) {
-                let mut picks = QueryBuilder::new(format!(
-                    "SELECT {DESCRIPTOR_COLUMNS} FROM descriptors WHERE uuid IN \
-                     (SELECT uuid FROM descriptor_latest WHERE kind = "
-                ));
-                picks.push_bind(kind.key());
-                push_conditions(&mut picks, &query.conditions, false);
-                picks.push(format_args!(" {order}"));
-                picks
-            } else {
-                let ranked = format!(
-                    "SELECT {DESCRIPTOR_COLUMNS} FROM descriptors WHERE uuid IN (SELECT uuid FROM \
-                     (SELECT uuid, name, vendor, version, ROW_NUMBER() OVER (PARTITION BY \
-                     name{c}, vendor{c} ORDER BY version{c} DESC, created_at, uuid) AS pick"
-                );
-                let mut builder = filtered(&ranked, kind, query);
-                builder.push(format_args!(") AS ranked WHERE pick = 1 {order}"));
-                builder
-            };
-            limit_offset(&mut builder, query.page);
-            builder.push(format_args!(") {order}"));
-            builder
-        }
-
-        /// Whether every condition is an equality on the vendor or the name.
-        fn only_group_filters(conditions: &[Condition]) -> bool {
-            use crate::query::IdentityField::{Name, Vendor};
-            conditions
-                .iter()
-                .all(|c| matches!(c.target, Target::Identity(Vendor | Name)))
-        }
-
-        async fn count_last_versions(
-            pool: &$pool,
-            kind: DescriptorKind,
-            query: &ListQuery,
-        ) -> Result<i64, ApiError> {
-            if query.conditions.is_empty() {
-                return counted(pool, &format!("latest:{}", kind.key())).await;
-            }
-            let mut count = if only_group_filters(&query.conditions) {
-                let mut count =
-                    QueryBuilder::new("SELECT count(*) FROM descriptor_latest WHERE kind = ");
-                count.push_bind(kind.key());
-                push_conditions(&mut count, &query.conditions, false);
-                count
-            } else {
-                let mut count = filtered(
-                    "SELECT count(*) FROM (SELECT DISTINCT name, vendor",
-                    kind,
-                    query,
-                );
-                count.push(") AS groups");
-                count
-            };
-            Ok(count.build_query_scalar().fetch_one(pool).await?)
-        }
-
-        /// The records matching the filters: counted from the kept counts when unfiltered.
-        async fn count_matches(
-            pool: &$pool,
-            kind: DescriptorKind,
-            query: &ListQuery,
-        ) -> Result<i64, ApiError> {
-            if query.conditions.is_empty() {
-                return counted(pool, &format!("descriptors:{}", kind.key())).await;
-            }
-            Ok(filtered("SELECT count(*)", kind, query)
-                .build_query_scalar()
-                .fetch_one(pool)
-                .await?)
-        }
-
-        /// One page in list order. The page's uuids come from the list-order index alone
-        /// (skipping an offset there reads no records); only they fetch their rows.
-        fn list_page<'a>(kind: DescriptorKind, query: &ListQuery) -> QueryBuilder<'a, $db> {
-            let mut select = filtered(
-                &format!(
-                    "SELECT {DESCRIPTOR_COLUMNS} FROM descriptors WHERE uuid IN (SELECT uuid"
-                ),
-                kind,
-                query,
-            );
-            select.push(" ORDER BY created_at, uuid");
-            limit_offset(&mut select, query.page);
-            select.push(") ORDER BY created_at, uuid");
-            select
-        }
-
-        /// A list query, run entirely in SQL: count, one page, or the last versions.
-        pub async fn list_descriptors(
-            pool: &$pool,
-            kind: DescriptorKind,
-            query: &ListQuery,
-        ) -> Result<Listing<DescriptorRow>, ApiError> {
-            let (total, mut select) = match query.mode {
-                Mode::Count => {
-                    let total = count_matches(pool, kind, query).await?;
-                    return Ok(Listing::Count(u64::try_from(total).unwrap_or(0)));
-                }
-                Mode::List => (count_matches(pool, kind, query).await?, list_page(kind, query)),
-                Mode::LastVersion => (
-                    count_last_versions(pool, kind, query).await?,
-                    last_versions(kind, query),
-                ),
-            };
-            let rows = select.build().fetch_all(pool).await?;
-            Ok(Listing::Items {
-                items: rows.iter().map(descriptor_row).collect::<Result<_, _>>()?,
-                total: u64::try_from(total).unwrap_or(0),
-            })
-        }
+        crate::storage::lists::list_ops!($db, $pool, $codepoint);
     };
 }
 

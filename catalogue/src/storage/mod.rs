@@ -2,6 +2,7 @@
 
 mod backend;
 mod connect;
+mod lists;
 mod pg;
 mod sqlite;
 

@@ -1,9 +1,13 @@
 //! What keeps lists fast at scale (ADR-22) gives the same answers as the slow way: the field
 //! index against the document evaluation, the kept counts against `count(*)`, the kept
-//! `version=last` picks against the writes that change them.
+//! `version=last` picks against the writes that change them, and a single field filter's
+//! pages and `Record-Count` from the index alone (ADR-24) against the document evaluation.
 
 use catalogue::{
-    query::{parse::PageDefaults, parse_list_query, sql::push_conditions, Condition, Target},
+    query::{
+        parse::PageDefaults, parse_list_query, scan::FieldScan, sql::push_conditions, Condition,
+        ListQuery, Listing, Mode, Page, Target,
+    },
     storage::Repository,
 };
 use reqwest::StatusCode;
@@ -21,7 +25,8 @@ on_both_backends!(
     field_index_agrees_with_document_evaluation,
     counts_follow_writes_before_and_after_folding,
     version_last_picks_follow_inserts_and_deletes,
-    descriptors_written_before_the_index_are_indexed
+    descriptors_written_before_the_index_are_indexed,
+    single_field_filters_page_and_count_like_the_documents
 );
 
 /// Queries on strings longer than the index keeps, and a few more shapes.
@@ -76,12 +81,13 @@ fn conditions(query: &str) -> Vec<Condition> {
 /// The uuids of the VNFDs a condition selects, with the index (as lists run) or by
 /// evaluating every document.
 macro_rules! selected {
-    ($db:ty, $pool:expr, $condition:expr, $indexed:expr) => {{
+    ($db:ty, $pool:expr, $condition:expr, $indexed:expr, $order:expr) => {{
         let mut builder =
             QueryBuilder::<$db>::new("SELECT uuid FROM descriptors WHERE kind = 'vnfd' AND ");
         builder.push("true");
-        push_conditions(&mut builder, std::slice::from_ref($condition), $indexed);
-        builder.push(" ORDER BY uuid");
+        let index = $indexed.then_some(DescriptorKind::Vnfd);
+        push_conditions(&mut builder, std::slice::from_ref($condition), index);
+        builder.push($order);
         let uuids: Vec<Uuid> = builder
             .build_query_scalar()
             .fetch_all($pool)
@@ -90,6 +96,9 @@ macro_rules! selected {
         uuids
     }};
 }
+
+const BY_UUID: &str = " ORDER BY uuid";
+const LIST_ORDER: &str = " ORDER BY created_at, uuid";
 
 /// A service that keeps the field index.
 async fn indexing(backend: Backend) -> TestApp {
@@ -108,12 +117,12 @@ async fn field_index_agrees_with_document_evaluation(backend: Backend) {
             }
             let (by_index, by_document) = match &repo {
                 Repository::Postgres(pool) => (
-                    selected!(sqlx::Postgres, pool, &condition, true),
-                    selected!(sqlx::Postgres, pool, &condition, false),
+                    selected!(sqlx::Postgres, pool, &condition, true, BY_UUID),
+                    selected!(sqlx::Postgres, pool, &condition, false, BY_UUID),
                 ),
                 Repository::Sqlite(pool) => (
-                    selected!(sqlx::Sqlite, pool, &condition, true),
-                    selected!(sqlx::Sqlite, pool, &condition, false),
+                    selected!(sqlx::Sqlite, pool, &condition, true, BY_UUID),
+                    selected!(sqlx::Sqlite, pool, &condition, false, BY_UUID),
                 ),
             };
             assert_eq!(by_index, by_document, "{query}");
@@ -233,4 +242,118 @@ async fn descriptors_written_before_the_index_are_indexed(backend: Backend) {
     assert_eq!(repo.reindex_fields().await.unwrap(), total);
     assert_eq!(record_count(&app, "vdu.id=a").await, 2);
     assert_eq!(repo.reindex_fields().await.unwrap(), 0);
+}
+
+/// Descriptors with one and with several values at the same paths (numbers, strings, both),
+/// so that index rows of descriptors with one row at a path (`sole`) and with several meet.
+async fn seed_many(app: &TestApp) {
+    for i in 0..40_u32 {
+        let vcpus = if i % 3 == 0 {
+            json!([1 + i % 4, 1 + (i + 1) % 4])
+        } else if i % 7 == 0 {
+            json!([(1 + i % 4).to_string(), 1 + i % 4])
+        } else {
+            json!(1 + i % 4)
+        };
+        let vnfd = json!({"vendor": "many", "name": format!("m{i}"), "version": "1",
+            "vdu": [{"id": format!("x{}", i % 5), "resource_requirements": {"cpu": {"vcpus": vcpus},
+            "memory": {"size": i % 6}}}], "flag": i % 2 == 0});
+        let response = app.post_json("/vnfs", vnfd.to_string().as_bytes()).await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+    }
+}
+
+/// Single field filters whose count and page the index answers alone, some matching most
+/// records, some a few, some several values per descriptor.
+const SINGLE_FILTERS: &[&str] = &[
+    "vdu.resource_requirements.cpu.vcpus.gt=2",
+    "vdu.resource_requirements.cpu.vcpus.gte=1",
+    "vdu.resource_requirements.cpu.vcpus.lt=2",
+    "vdu.resource_requirements.cpu.vcpus=3",
+    "vdu.resource_requirements.cpu.vcpus.in=(1,4,4.0)",
+    "vdu.id=x2",
+    "vdu.id.in=(x1,x3,a)",
+    "vdu.id.lte=x1",
+    "memory_size.gte=3",
+    "memory_size=0",
+    "flag=true",
+    "flag.in=(false,true)",
+    "vendor.gt=m",
+];
+
+async fn list_uuids(
+    repo: &Repository,
+    condition: &Condition,
+    scan: FieldScan,
+    size: u64,
+) -> (Vec<Uuid>, u64) {
+    let mut query = ListQuery {
+        conditions: vec![condition.clone()],
+        field_index: true,
+        field_scan: scan,
+        mode: Mode::List,
+        page: Page { number: 0, size },
+    };
+    let (mut uuids, mut totals) = (Vec::new(), Vec::new());
+    loop {
+        let Listing::Items { items, total } = repo
+            .list_descriptors(DescriptorKind::Vnfd, &query)
+            .await
+            .unwrap()
+        else {
+            panic!("a list answers items");
+        };
+        totals.push(total);
+        if items.is_empty() {
+            break;
+        }
+        uuids.extend(items.iter().map(|r| r.uuid));
+        query.page.number += 1;
+    }
+    assert!(totals.windows(2).all(|w| w[0] == w[1]), "{totals:?}");
+    query.mode = Mode::Count;
+    let Listing::Count(count) = repo
+        .list_descriptors(DescriptorKind::Vnfd, &query)
+        .await
+        .unwrap()
+    else {
+        panic!("a count answers a count");
+    };
+    assert_eq!(count, totals[0], "count and Record-Count");
+    (uuids, totals[0])
+}
+
+async fn single_field_filters_page_and_count_like_the_documents(backend: Backend) {
+    let app = indexing(backend).await;
+    seed(&app).await;
+    seed_many(&app).await;
+    let repo = app.repository().await;
+    let mut compared = 0;
+    let queries = SINGLE_FILTERS
+        .iter()
+        .chain(COMPARED_QUERIES)
+        .chain(MORE_QUERIES);
+    for query in queries {
+        let [condition] = &conditions(query)[..] else {
+            continue;
+        };
+        if !matches!(condition.target, Target::Field(_) | Target::Deep(_)) {
+            continue;
+        }
+        let expected = match &repo {
+            Repository::Postgres(pool) => {
+                selected!(sqlx::Postgres, pool, condition, false, LIST_ORDER)
+            }
+            Repository::Sqlite(pool) => selected!(sqlx::Sqlite, pool, condition, false, LIST_ORDER),
+        };
+        for scan in [FieldScan::Auto, FieldScan::Matches, FieldScan::ListOrder] {
+            for size in [1, 3, 100] {
+                let (uuids, total) = list_uuids(&repo, condition, scan, size).await;
+                assert_eq!(uuids, expected, "{query} {scan:?} page size {size}");
+                assert_eq!(total, expected.len() as u64, "{query} {scan:?}");
+            }
+        }
+        compared += 1;
+    }
+    assert!(compared >= 40, "compared only {compared} filters");
 }

@@ -1,0 +1,256 @@
+//! A list whose only filter is one descriptor field condition, answered from the field index
+//! alone (ADR-24): its `Record-Count` is an index-only count, its page comes either from the
+//! matching index entries (which carry the list-order key) or, for a filter that matches a
+//! large share of the records, from the list-order index with a check per record that stops
+//! after the page. The two give the same answer as the general path (query/sql.rs); the
+//! tests in catalogue/tests/api/field_index.rs compare them with the document evaluation.
+
+use sqlx::QueryBuilder;
+
+use super::{
+    fields::{FieldValue, DEEP_PREFIX, TEXT_LIMIT},
+    sql::{ordering_symbol, Dialect},
+    Condition, ListQuery, Mode, Op, Page, Target,
+};
+
+/// How a page of an indexed filter is found. `Auto` chooses by the count of matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FieldScan {
+    #[default]
+    Auto,
+    /// Sort the matching index entries by the list order (cost grows with the matches).
+    Matches,
+    /// Walk the list order and check each record (cost grows with the records skipped).
+    ListOrder,
+}
+
+/// One index term: a string, a number or a boolean compared the way the document
+/// evaluation compares (query/sql.rs `push_index_terms`).
+#[derive(Debug, Clone, PartialEq)]
+enum Term {
+    Text(&'static str, String),
+    Number(&'static str, f64),
+    Bool(bool),
+}
+
+/// A single field condition the index answers alone.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndexedFilter {
+    kind: &'static str,
+    path: String,
+    terms: Vec<Term>,
+    /// An ordering condition could match a string too long for the index: usable only when
+    /// the kind has no such string at the path (checked with [`IndexedFilter::push_long_rows`]).
+    ordering: bool,
+}
+
+impl IndexedFilter {
+    /// The filter of a list or count whose only condition is a positive comparison on a
+    /// descriptor path without an array index, when the field index is on.
+    pub fn of(kind: shared_models::DescriptorKind, query: &ListQuery) -> Option<Self> {
+        if !query.field_index || query.mode == Mode::LastVersion {
+            return None;
+        }
+        let [condition] = &query.conditions[..] else {
+            return None;
+        };
+        let path = match &condition.target {
+            Target::Field(segments)
+                if !segments
+                    .iter()
+                    .any(|s| s.bytes().all(|b| b.is_ascii_digit())) =>
+            {
+                segments.join(".")
+            }
+            Target::Deep(deep) => format!("{DEEP_PREFIX}{}", deep.segments.join(".")),
+            _ => return None,
+        };
+        let ordering = matches!(condition.op, Op::Gt | Op::Gte | Op::Lt | Op::Lte);
+        let equality = matches!(condition.op, Op::Eq | Op::In);
+        if !(ordering || equality) {
+            return None;
+        }
+        // An equality on a string the index only marks is compared from the documents.
+        if equality && condition.operands.iter().any(|o| o.text.len() > TEXT_LIMIT) {
+            return None;
+        }
+        Some(Self {
+            kind: kind.key(),
+            path,
+            terms: terms(condition, equality),
+            ordering,
+        })
+    }
+
+    /// Whether [`IndexedFilter::push_long_rows`] must find nothing before this filter is
+    /// used.
+    pub fn needs_no_long_rows(&self) -> bool {
+        self.ordering && !self.terms.is_empty()
+    }
+
+    /// `SELECT EXISTS (...)`: whether a descriptor of the kind has a string too long for the
+    /// index at the path.
+    pub fn push_long_rows<'a, DB: Dialect>(&self, builder: &mut QueryBuilder<'a, DB>) {
+        builder.push("SELECT EXISTS (SELECT 1 FROM descriptor_fields WHERE ");
+        self.push_key(builder);
+        builder.push(format_args!(
+            " AND sole IN (false, true) AND t = {})",
+            FieldValue::LONG
+        ));
+    }
+
+    /// Whether the filter matches nothing without looking (no operand has a reading).
+    pub fn matches_nothing(&self) -> bool {
+        self.terms.is_empty()
+    }
+
+    /// `SELECT <count>`: the matching descriptors. The rows of descriptors with one row at the
+    /// path are counted per term (the terms are disjoint: different types or values); the
+    /// others are de-duplicated.
+    pub fn push_count<'a, DB: Dialect>(&self, builder: &mut QueryBuilder<'a, DB>) {
+        builder.push("SELECT ");
+        for term in &self.terms {
+            builder.push("(SELECT count(*) FROM descriptor_fields WHERE ");
+            self.push_key(builder);
+            builder.push(" AND sole = true AND ");
+            push_term::<DB>(builder, term);
+            builder.push(") + ");
+        }
+        builder.push("(SELECT count(DISTINCT uuid) FROM descriptor_fields WHERE ");
+        self.push_key(builder);
+        builder.push(" AND sole = false AND (");
+        self.push_any_term(builder);
+        builder.push("))");
+    }
+
+    /// Which way to find the page: walking the list order checks about
+    /// `(offset + size) * records / matches` records, about ten times the work of reading
+    /// one index entry each; sorting the matches reads each of them once.
+    pub fn walk_list_order(scan: FieldScan, matches: u64, records: u64, page: Page) -> bool {
+        match scan {
+            FieldScan::Matches => false,
+            FieldScan::ListOrder => true,
+            FieldScan::Auto => {
+                let reach = page.offset().saturating_add(page.size);
+                let checks = reach.saturating_mul(records) / matches.max(1);
+                checks.saturating_mul(10) < matches
+            }
+        }
+    }
+
+    /// `SELECT uuid ...` of one page in list order, from the matching index entries: those
+    /// of descriptors with one row at the path need no de-duplication, so the sort keeps
+    /// only the first `offset + size`.
+    pub fn push_page_from_matches<'a, DB: Dialect>(
+        &self,
+        builder: &mut QueryBuilder<'a, DB>,
+        page: Page,
+    ) {
+        builder.push("SELECT uuid FROM (");
+        for term in &self.terms {
+            builder.push("SELECT created_at, uuid FROM descriptor_fields WHERE ");
+            self.push_key(builder);
+            builder.push(" AND sole = true AND ");
+            push_term::<DB>(builder, term);
+            builder.push(" UNION ALL ");
+        }
+        builder.push("SELECT DISTINCT created_at, uuid FROM descriptor_fields WHERE ");
+        self.push_key(builder);
+        builder.push(" AND sole = false AND (");
+        self.push_any_term(builder);
+        builder.push(")) AS matches ORDER BY created_at, uuid");
+        push_limit_offset(builder, page);
+    }
+
+    /// `SELECT uuid ...` of one page in list order, walking the list-order index and checking
+    /// each record's rows at the path; stops once the page is full.
+    pub fn push_page_from_list_order<'a, DB: Dialect>(
+        &self,
+        builder: &mut QueryBuilder<'a, DB>,
+        page: Page,
+    ) {
+        builder.push("SELECT uuid FROM descriptors WHERE kind = ");
+        DB::push_text(builder, self.kind.to_owned());
+        builder.push(
+            " AND EXISTS (SELECT 1 FROM descriptor_fields AS f WHERE f.uuid = descriptors.uuid \
+             AND f.path = ",
+        );
+        DB::push_text(builder, self.path.clone());
+        builder.push(" AND (");
+        self.push_any_term(builder);
+        builder.push(")) ORDER BY created_at, uuid");
+        push_limit_offset(builder, page);
+    }
+
+    fn push_key<DB: Dialect>(&self, builder: &mut QueryBuilder<'_, DB>) {
+        builder.push("kind = ");
+        DB::push_text(builder, self.kind.to_owned());
+        builder.push(" AND path = ");
+        DB::push_text(builder, self.path.clone());
+    }
+
+    fn push_any_term<DB: Dialect>(&self, builder: &mut QueryBuilder<'_, DB>) {
+        for (i, term) in self.terms.iter().enumerate() {
+            if i > 0 {
+                builder.push(" OR ");
+            }
+            builder.push("(");
+            push_term::<DB>(builder, term);
+            builder.push(")");
+        }
+        if self.terms.is_empty() {
+            builder.push("false");
+        }
+    }
+}
+
+/// The distinct terms of a condition, as query/sql.rs `push_index_terms` writes them.
+fn terms(condition: &Condition, equality: bool) -> Vec<Term> {
+    let (symbol, operands) = if equality {
+        ("=", &condition.operands[..])
+    } else {
+        (
+            ordering_symbol(condition.op),
+            condition.operands.get(..1).unwrap_or_default(),
+        )
+    };
+    let mut terms = Vec::new();
+    let mut add = |term: Term| {
+        if !terms.contains(&term) {
+            terms.push(term);
+        }
+    };
+    for operand in operands {
+        add(Term::Text(symbol, operand.text.clone()));
+        if let Some(n) = operand.number {
+            add(Term::Number(symbol, n));
+        }
+        if let (Some(b), true) = (operand.boolean, equality) {
+            add(Term::Bool(b));
+        }
+    }
+    terms
+}
+
+fn push_term<DB: Dialect>(builder: &mut QueryBuilder<'_, DB>, term: &Term) {
+    match term {
+        Term::Text(symbol, text) => {
+            builder.push(format_args!("t = {} AND text {symbol} ", FieldValue::TEXT));
+            DB::push_text(builder, text.clone());
+        }
+        Term::Number(symbol, n) => {
+            builder.push(format_args!("num {symbol} "));
+            DB::push_float(builder, *n);
+        }
+        Term::Bool(b) => {
+            builder.push(format_args!("t = {} AND text = '{b}'", FieldValue::BOOL));
+        }
+    }
+}
+
+fn push_limit_offset<DB: Dialect>(builder: &mut QueryBuilder<'_, DB>, page: Page) {
+    builder.push(" LIMIT ");
+    DB::push_int(builder, i64::try_from(page.size).unwrap_or(i64::MAX));
+    builder.push(" OFFSET ");
+    DB::push_int(builder, i64::try_from(page.offset()).unwrap_or(i64::MAX));
+}

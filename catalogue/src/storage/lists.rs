@@ -1,0 +1,231 @@
+//! Descriptor list queries (count, one page, `version=last`), written once and expanded for
+//! each backend inside `backend_ops!` (storage/backend.rs), whose items they use. A list whose
+//! only filter is one indexed field condition is answered from the field index alone
+//! (query/scan.rs, ADR-24); every other list runs the general conditions (query/sql.rs).
+
+macro_rules! list_ops {
+    ($db:ty, $pool:ty, $codepoint:expr) => {
+        mod lists {
+            use super::*;
+            use crate::query::{
+                push_conditions,
+                scan::IndexedFilter,
+                Condition, ListQuery, Listing, Mode, Page, Target,
+            };
+
+            /// `SELECT <select> FROM descriptors WHERE kind = ? AND <conditions>`.
+            fn filtered<'a>(
+                select: &str,
+                kind: DescriptorKind,
+                query: &ListQuery,
+            ) -> QueryBuilder<'a, $db> {
+                let mut builder =
+                    QueryBuilder::new(format!("{select} FROM descriptors WHERE kind = "));
+                builder.push_bind(kind.key());
+                let index = query.field_index.then_some(kind);
+                push_conditions(&mut builder, &query.conditions, index);
+                builder
+            }
+
+            fn limit_offset(builder: &mut QueryBuilder<'_, $db>, page: Page) {
+                builder.push(" LIMIT ");
+                builder.push_bind(i64::try_from(page.size).unwrap_or(i64::MAX));
+                builder.push(" OFFSET ");
+                builder.push_bind(i64::try_from(page.offset()).unwrap_or(i64::MAX));
+            }
+
+            /// The newest version per (name, vendor), ties to the oldest record; newest
+            /// first. Filters on the group's name and vendor only read the kept picks
+            /// (`descriptor_latest`); other filters change the pick, so the window ranks the
+            /// matching rows over the narrow index columns, and the page of picked uuids then
+            /// fetches its full rows.
+            fn last_versions<'a>(kind: DescriptorKind, query: &ListQuery) -> QueryBuilder<'a, $db> {
+                let c = $codepoint;
+                let order = format!("ORDER BY version{c} DESC, name{c}, vendor{c}");
+                let mut builder = if only_group_filters(&query.conditions) {
+                    let mut picks = QueryBuilder::new(format!(
+                        "SELECT {DESCRIPTOR_COLUMNS} FROM descriptors WHERE uuid IN \
+                         (SELECT uuid FROM descriptor_latest WHERE kind = "
+                    ));
+                    picks.push_bind(kind.key());
+                    push_conditions(&mut picks, &query.conditions, None);
+                    picks.push(format_args!(" {order}"));
+                    picks
+                } else {
+                    let ranked = format!(
+                        "SELECT {DESCRIPTOR_COLUMNS} FROM descriptors WHERE uuid IN (SELECT uuid \
+                         FROM (SELECT uuid, name, vendor, version, ROW_NUMBER() OVER (PARTITION \
+                         BY name{c}, vendor{c} ORDER BY version{c} DESC, created_at, uuid) AS pick"
+                    );
+                    let mut builder = filtered(&ranked, kind, query);
+                    builder.push(format_args!(") AS ranked WHERE pick = 1 {order}"));
+                    builder
+                };
+                limit_offset(&mut builder, query.page);
+                builder.push(format_args!(") {order}"));
+                builder
+            }
+
+            /// Whether every condition is an equality on the vendor or the name.
+            fn only_group_filters(conditions: &[Condition]) -> bool {
+                use crate::query::IdentityField::{Name, Vendor};
+                conditions
+                    .iter()
+                    .all(|c| matches!(c.target, Target::Identity(Vendor | Name)))
+            }
+
+            async fn count_last_versions(
+                pool: &$pool,
+                kind: DescriptorKind,
+                query: &ListQuery,
+            ) -> Result<i64, ApiError> {
+                if query.conditions.is_empty() {
+                    return counted(pool, &format!("latest:{}", kind.key())).await;
+                }
+                let mut count = if only_group_filters(&query.conditions) {
+                    let mut count =
+                        QueryBuilder::new("SELECT count(*) FROM descriptor_latest WHERE kind = ");
+                    count.push_bind(kind.key());
+                    push_conditions(&mut count, &query.conditions, None);
+                    count
+                } else {
+                    let mut count = filtered(
+                        "SELECT count(*) FROM (SELECT DISTINCT name, vendor",
+                        kind,
+                        query,
+                    );
+                    count.push(") AS groups");
+                    count
+                };
+                Ok(count.build_query_scalar().fetch_one(pool).await?)
+            }
+
+            /// The single field filter of the query when the field index answers it alone.
+            async fn indexed_filter(
+                pool: &$pool,
+                kind: DescriptorKind,
+                query: &ListQuery,
+            ) -> Result<Option<IndexedFilter>, ApiError> {
+                let Some(filter) = IndexedFilter::of(kind, query) else {
+                    return Ok(None);
+                };
+                if filter.needs_no_long_rows() {
+                    let mut long = QueryBuilder::<$db>::new("");
+                    filter.push_long_rows(&mut long);
+                    let found: bool = long.build_query_scalar().fetch_one(pool).await?;
+                    if found {
+                        return Ok(None);
+                    }
+                }
+                Ok(Some(filter))
+            }
+
+            async fn count_indexed(pool: &$pool, filter: &IndexedFilter) -> Result<i64, ApiError> {
+                if filter.matches_nothing() {
+                    return Ok(0);
+                }
+                let mut count = QueryBuilder::<$db>::new("");
+                filter.push_count(&mut count);
+                Ok(count.build_query_scalar().fetch_one(pool).await?)
+            }
+
+            /// The records matching the filters: counted from the kept counts when
+            /// unfiltered, from the field index alone for one indexed field filter.
+            async fn count_matches(
+                pool: &$pool,
+                kind: DescriptorKind,
+                query: &ListQuery,
+            ) -> Result<i64, ApiError> {
+                if query.conditions.is_empty() {
+                    return counted(pool, &format!("descriptors:{}", kind.key())).await;
+                }
+                if let Some(filter) = indexed_filter(pool, kind, query).await? {
+                    return count_indexed(pool, &filter).await;
+                }
+                Ok(filtered("SELECT count(*)", kind, query)
+                    .build_query_scalar()
+                    .fetch_one(pool)
+                    .await?)
+            }
+
+            /// `SELECT <columns> FROM descriptors WHERE uuid IN (` (open).
+            fn rows_of_page<'a>() -> QueryBuilder<'a, $db> {
+                QueryBuilder::new(format!(
+                    "SELECT {DESCRIPTOR_COLUMNS} FROM descriptors WHERE uuid IN ("
+                ))
+            }
+
+            /// One page in list order. The page's uuids come from the list-order index alone
+            /// (skipping an offset there reads no records); only they fetch their rows.
+            fn list_page<'a>(kind: DescriptorKind, query: &ListQuery) -> QueryBuilder<'a, $db> {
+                let mut select = filtered(
+                    &format!(
+                        "SELECT {DESCRIPTOR_COLUMNS} FROM descriptors WHERE uuid IN (SELECT uuid"
+                    ),
+                    kind,
+                    query,
+                );
+                select.push(" ORDER BY created_at, uuid");
+                limit_offset(&mut select, query.page);
+                select.push(") ORDER BY created_at, uuid");
+                select
+            }
+
+            /// The count and the page of a list (not `version=last`).
+            async fn count_and_page<'a>(
+                pool: &$pool,
+                kind: DescriptorKind,
+                query: &ListQuery,
+            ) -> Result<(i64, Option<QueryBuilder<'a, $db>>), ApiError> {
+                let Some(filter) = indexed_filter(pool, kind, query).await? else {
+                    return Ok((count_matches(pool, kind, query).await?, Some(list_page(kind, query))));
+                };
+                let total = count_indexed(pool, &filter).await?;
+                let matches = u64::try_from(total).unwrap_or(0);
+                if matches <= query.page.offset() {
+                    return Ok((total, None));
+                }
+                let records = counted(pool, &format!("descriptors:{}", kind.key())).await?;
+                let records = u64::try_from(records).unwrap_or(0);
+                let mut select = rows_of_page();
+                if IndexedFilter::walk_list_order(query.field_scan, matches, records, query.page) {
+                    filter.push_page_from_list_order(&mut select, query.page);
+                } else {
+                    filter.push_page_from_matches(&mut select, query.page);
+                }
+                select.push(") ORDER BY created_at, uuid");
+                Ok((total, Some(select)))
+            }
+
+            /// A list query, run entirely in SQL: count, one page, or the last versions.
+            pub async fn list_descriptors(
+                pool: &$pool,
+                kind: DescriptorKind,
+                query: &ListQuery,
+            ) -> Result<Listing<DescriptorRow>, ApiError> {
+                let (total, select) = match query.mode {
+                    Mode::Count => {
+                        let total = count_matches(pool, kind, query).await?;
+                        return Ok(Listing::Count(u64::try_from(total).unwrap_or(0)));
+                    }
+                    Mode::List => count_and_page(pool, kind, query).await?,
+                    Mode::LastVersion => (
+                        count_last_versions(pool, kind, query).await?,
+                        Some(last_versions(kind, query)),
+                    ),
+                };
+                let rows = match select {
+                    Some(mut select) => select.build().fetch_all(pool).await?,
+                    None => Vec::new(),
+                };
+                Ok(Listing::Items {
+                    items: rows.iter().map(descriptor_row).collect::<Result<_, _>>()?,
+                    total: u64::try_from(total).unwrap_or(0),
+                })
+            }
+        }
+        pub use lists::list_descriptors;
+    };
+}
+
+pub(crate) use list_ops;
