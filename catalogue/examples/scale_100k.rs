@@ -22,6 +22,7 @@ const LOAD_CONCURRENCY: usize = 16;
 const QUERIES: &[(&str, &str)] = &[
     ("page 0", "page_size=100"),
     ("page 500 (offset 50,000)", "page_size=100&page_number=500"),
+    ("page 999 (offset 99,900)", "page_size=100&page_number=999"),
     ("vendor=", "vendor=v3&page_size=100"),
     ("vendor+name (identity)", "vendor=v2&name=n42"),
     (

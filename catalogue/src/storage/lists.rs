@@ -1,7 +1,9 @@
 //! Descriptor list queries (count, one page, `version=last`), written once and expanded for
 //! each backend inside `backend_ops!` (storage/backend.rs), whose items they use. A list whose
 //! only filter is one indexed field condition is answered from the field index alone
-//! (query/scan.rs, ADR-24); every other list runs the general conditions (query/sql.rs).
+//! (query/scan.rs, ADR-24); every other list runs the general conditions (query/sql.rs). A
+//! deep page of an unfiltered list starts from the nearest kept position (storage/positions.rs),
+//! which the count fold here keeps.
 
 macro_rules! list_ops {
     ($db:ty, $pool:ty, $codepoint:expr) => {
@@ -12,6 +14,153 @@ macro_rules! list_ops {
                 scan::IndexedFilter,
                 Condition, ListQuery, Listing, Mode, Page, Target,
             };
+            use crate::storage::positions::{anchor_gap, upkeep, Upkeep};
+            use chrono::{DateTime, Utc};
+
+            /// An anchor: a list-order key and its position (records before it).
+            type Anchor = (DateTime<Utc>, Uuid, i64);
+
+            /// The anchors of a kind in list order, positioned as of the caller's snapshot:
+            /// the folded `n_before` plus the deltas not folded yet before each.
+            async fn anchors<'c, E>(executor: E, kind: DescriptorKind) -> Result<Vec<Anchor>, ApiError>
+            where
+                E: sqlx::Executor<'c, Database = $db>,
+            {
+                Ok(sqlx::query_as(
+                    "SELECT a.created_at, a.uuid, a.n_before + COALESCE((SELECT sum(r.d) \
+                     FROM row_count_deltas AS r WHERE r.name = $1 \
+                     AND (r.created_at, r.uuid) < (a.created_at, a.uuid)), 0) \
+                     FROM list_anchors AS a WHERE a.kind = $2 ORDER BY a.created_at, a.uuid",
+                )
+                .bind(format!("descriptors:{}", kind.key()))
+                .bind(kind.key())
+                .fetch_all(executor)
+                .await?)
+            }
+
+            /// An unfiltered page at or past the first anchor: from the nearest anchor before
+            /// it, the anchors and the page read in one snapshot.
+            async fn anchored_page(
+                pool: &$pool,
+                kind: DescriptorKind,
+                page: Page,
+            ) -> Result<Vec<DbRow>, ApiError> {
+                let begin = if <$db as sqlx::Database>::NAME == "PostgreSQL" {
+                    "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+                } else {
+                    "BEGIN"
+                };
+                let mut tx = pool.begin_with(begin).await?;
+                let offset = i64::try_from(page.offset()).unwrap_or(i64::MAX);
+                let nearest = anchors(&mut *tx, kind)
+                    .await?
+                    .into_iter()
+                    .take_while(|(_, _, position)| *position <= offset)
+                    .last();
+                let mut select = rows_of_page();
+                select.push("SELECT uuid FROM descriptors WHERE kind = ");
+                select.push_bind(kind.key());
+                let skip = match nearest {
+                    Some((created_at, uuid, position)) => {
+                        select.push(" AND (created_at, uuid) >= (");
+                        select.push_bind(created_at);
+                        select.push(", ");
+                        select.push_bind(uuid);
+                        select.push(")");
+                        offset - position
+                    }
+                    None => offset,
+                };
+                select.push(" ORDER BY created_at, uuid LIMIT ");
+                select.push_bind(i64::try_from(page.size).unwrap_or(i64::MAX));
+                select.push(" OFFSET ");
+                select.push_bind(skip);
+                select.push(") ORDER BY created_at, uuid");
+                let rows = select.build().fetch_all(&mut *tx).await?;
+                tx.commit().await?;
+                Ok(rows)
+            }
+
+            /// Folds the count deltas into the kept counts and keeps the anchors, in the
+            /// caller's transaction, which must be the only fold and read one snapshot
+            /// (SQLite: the writer; PostgreSQL: repeatable read under the fold lock).
+            pub async fn fold_in(tx: &mut Tx) -> Result<u64, ApiError> {
+                // The anchors move by the deltas before them.
+                sqlx::query(
+                    "UPDATE list_anchors SET n_before = n_before + (SELECT sum(r.d) \
+                     FROM row_count_deltas AS r WHERE r.name = 'descriptors:' || list_anchors.kind \
+                     AND (r.created_at, r.uuid) < (list_anchors.created_at, list_anchors.uuid)) \
+                     WHERE EXISTS (SELECT 1 FROM row_count_deltas AS r \
+                     WHERE r.name = 'descriptors:' || list_anchors.kind \
+                     AND (r.created_at, r.uuid) < (list_anchors.created_at, list_anchors.uuid))",
+                )
+                .execute(&mut **tx)
+                .await?;
+                let done = sqlx::query(
+                    "INSERT INTO row_counts (name, n) SELECT name, sum(d) FROM row_count_deltas \
+                     WHERE true GROUP BY name \
+                     ON CONFLICT (name) DO UPDATE SET n = row_counts.n + excluded.n",
+                )
+                .execute(&mut **tx)
+                .await?;
+                sqlx::query("DELETE FROM row_count_deltas")
+                    .execute(&mut **tx)
+                    .await?;
+                let kinds: Vec<(String, i64)> = sqlx::query_as(
+                    "SELECT name, n FROM row_counts WHERE name LIKE 'descriptors:%'",
+                )
+                .fetch_all(&mut **tx)
+                .await?;
+                let gap = anchor_gap();
+                for (name, records) in kinds {
+                    let Some(kind) = name.strip_prefix("descriptors:").and_then(kind_from_key) else {
+                        continue;
+                    };
+                    let kept = anchors(&mut **tx, kind).await?;
+                    let positions: Vec<i64> = kept.iter().map(|a| a.2).collect();
+                    let ranked = "SELECT kind, created_at, uuid, \
+                        row_number() OVER (ORDER BY created_at, uuid) - 1 AS pos \
+                        FROM descriptors WHERE kind = $1";
+                    match upkeep(records, &positions, gap) {
+                        Upkeep::Keep => {}
+                        Upkeep::Rebuild => {
+                            sqlx::query("DELETE FROM list_anchors WHERE kind = $1")
+                                .bind(kind.key())
+                                .execute(&mut **tx)
+                                .await?;
+                            sqlx::query(&format!(
+                                "INSERT INTO list_anchors (kind, created_at, uuid, n_before) \
+                                 SELECT kind, created_at, uuid, pos FROM ({ranked}) AS ranked \
+                                 WHERE pos > 0 AND pos % $2 = 0"
+                            ))
+                            .bind(kind.key())
+                            .bind(gap)
+                            .execute(&mut **tx)
+                            .await?;
+                        }
+                        Upkeep::Extend => {
+                            let Some((created_at, uuid, position)) = kept.last().cloned() else {
+                                continue;
+                            };
+                            // Positions from the last anchor's key on (its record may be gone).
+                            sqlx::query(&format!(
+                                "INSERT INTO list_anchors (kind, created_at, uuid, n_before) \
+                                 SELECT kind, created_at, uuid, $4 + pos FROM ({ranked} \
+                                 AND (created_at, uuid) >= ($2, $3)) AS ranked \
+                                 WHERE pos > 0 AND pos % $5 = 0"
+                            ))
+                            .bind(kind.key())
+                            .bind(created_at)
+                            .bind(uuid)
+                            .bind(position)
+                            .bind(gap)
+                            .execute(&mut **tx)
+                            .await?;
+                        }
+                    }
+                }
+                Ok(done.rows_affected())
+            }
 
             /// `SELECT <select> FROM descriptors WHERE kind = ? AND <conditions>`.
             fn filtered<'a>(
@@ -207,6 +356,18 @@ macro_rules! list_ops {
                     Mode::Count => {
                         let total = count_matches(pool, kind, query).await?;
                         return Ok(Listing::Count(u64::try_from(total).unwrap_or(0)));
+                    }
+                    Mode::List
+                        if query.conditions.is_empty()
+                            && i64::try_from(query.page.offset()).unwrap_or(i64::MAX)
+                                >= anchor_gap() =>
+                    {
+                        let total = counted(pool, &format!("descriptors:{}", kind.key())).await?;
+                        let rows = anchored_page(pool, kind, query.page).await?;
+                        return Ok(Listing::Items {
+                            items: rows.iter().map(descriptor_row).collect::<Result<_, _>>()?,
+                            total: u64::try_from(total).unwrap_or(0),
+                        });
                     }
                     Mode::List => count_and_page(pool, kind, query).await?,
                     Mode::LastVersion => (

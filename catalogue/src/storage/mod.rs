@@ -4,6 +4,7 @@ mod backend;
 mod connect;
 mod lists;
 mod pg;
+pub mod positions;
 mod sqlite;
 
 use serde::Serialize;

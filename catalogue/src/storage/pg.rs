@@ -9,15 +9,34 @@ super::backend::backend_ops!(
     None
 );
 
-/// Folds the count deltas into the base counts, in one statement (one snapshot: a delta
-/// committed meanwhile stays for the next fold).
+use crate::storage::positions::NOTHING_TO_FOLD;
+
+/// Folds the count deltas into the base counts and keeps the list anchors (storage/lists.rs
+/// `fold_in`), in one repeatable-read transaction: the deltas folded are exactly those of the
+/// records its snapshot sees. One fold at a time (a transaction-level advisory lock; a
+/// catalogue finding it taken skips this round).
 pub async fn fold_counts(pool: &sqlx::PgPool) -> Result<u64, crate::error::ApiError> {
-    let done = sqlx::query(
-        "WITH gone AS (DELETE FROM row_count_deltas RETURNING name, d) \
-         INSERT INTO row_counts (name, n) SELECT name, sum(d) FROM gone GROUP BY name \
-         ON CONFLICT (name) DO UPDATE SET n = row_counts.n + excluded.n",
-    )
-    .execute(pool)
-    .await?;
-    Ok(done.rows_affected())
+    let idle: bool = sqlx::query_scalar(NOTHING_TO_FOLD)
+        .bind(crate::storage::positions::anchor_gap())
+        .fetch_one(pool)
+        .await?;
+    if idle {
+        return Ok(0);
+    }
+    let mut tx = pool
+        .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ")
+        .await?;
+    let ours: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)")
+        .bind(FOLD_LOCK)
+        .fetch_one(&mut *tx)
+        .await?;
+    if !ours {
+        return Ok(0);
+    }
+    let done = lists::fold_in(&mut tx).await?;
+    tx.commit().await?;
+    Ok(done)
 }
+
+/// The advisory lock key of the fold ("SONATA" in ASCII digits, any constant would do).
+const FOLD_LOCK: i64 = 0x534f_4e41_5441;

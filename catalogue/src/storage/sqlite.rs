@@ -14,29 +14,25 @@ super::backend::backend_ops!(
     Some(WRITER.lock().await)
 );
 
+use crate::storage::positions::NOTHING_TO_FOLD;
+
 /// The turn of the writers of this process.
 static WRITER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-/// Folds the count deltas into the base counts, in one write transaction (SQLite has one
-/// writer, so nothing lands between the sum and the delete).
+/// Folds the count deltas into the base counts and keeps the list anchors (storage/lists.rs
+/// `fold_in`), in one write transaction (SQLite has one writer, so nothing lands between the
+/// sums and the delete).
 pub async fn fold_counts(pool: &sqlx::SqlitePool) -> Result<u64, crate::error::ApiError> {
-    let pending: i64 = sqlx::query_scalar("SELECT count(*) FROM row_count_deltas")
+    let idle: bool = sqlx::query_scalar(NOTHING_TO_FOLD)
+        .bind(crate::storage::positions::anchor_gap())
         .fetch_one(pool)
         .await?;
-    if pending == 0 {
+    if idle {
         return Ok(0);
     }
     let _writer = WRITER.lock().await;
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    let done = sqlx::query(
-        "INSERT INTO row_counts (name, n) SELECT name, sum(d) FROM row_count_deltas \
-         WHERE true GROUP BY name ON CONFLICT (name) DO UPDATE SET n = row_counts.n + excluded.n",
-    )
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query("DELETE FROM row_count_deltas")
-        .execute(&mut *tx)
-        .await?;
+    let done = lists::fold_in(&mut tx).await?;
     tx.commit().await?;
-    Ok(done.rows_affected())
+    Ok(done)
 }

@@ -26,7 +26,8 @@ on_both_backends!(
     counts_follow_writes_before_and_after_folding,
     version_last_picks_follow_inserts_and_deletes,
     descriptors_written_before_the_index_are_indexed,
-    single_field_filters_page_and_count_like_the_documents
+    single_field_filters_page_and_count_like_the_documents,
+    deep_pages_from_kept_positions_follow_writes
 );
 
 /// Queries on strings longer than the index keeps, and a few more shapes.
@@ -356,4 +357,91 @@ async fn single_field_filters_page_and_count_like_the_documents(backend: Backend
         compared += 1;
     }
     assert!(compared >= 40, "compared only {compared} filters");
+}
+
+/// Every page of the unfiltered VNFD list, at several sizes, is the list order's slice.
+async fn assert_unfiltered_pages(repo: &Repository, when: &str) {
+    let sql = "SELECT uuid FROM descriptors WHERE kind = 'vnfd' ORDER BY created_at, uuid";
+    let expected: Vec<Uuid> = match repo {
+        Repository::Postgres(pool) => sqlx::query_scalar(sql).fetch_all(pool).await,
+        Repository::Sqlite(pool) => sqlx::query_scalar(sql).fetch_all(pool).await,
+    }
+    .unwrap();
+    for size in [1, 3, 4, 7] {
+        let mut query = ListQuery {
+            conditions: Vec::new(),
+            field_index: false,
+            field_scan: FieldScan::Auto,
+            mode: Mode::List,
+            page: Page { number: 0, size },
+        };
+        let mut uuids = Vec::new();
+        loop {
+            let Listing::Items { items, total } = repo
+                .list_descriptors(DescriptorKind::Vnfd, &query)
+                .await
+                .unwrap()
+            else {
+                panic!("a list answers items");
+            };
+            assert_eq!(total, expected.len() as u64, "{when}: Record-Count");
+            if items.is_empty() {
+                break;
+            }
+            uuids.extend(items.iter().map(|r| r.uuid));
+            query.page.number += 1;
+        }
+        assert_eq!(uuids, expected, "{when}: pages of {size}");
+    }
+}
+
+async fn anchors(repo: &Repository) -> i64 {
+    let sql = "SELECT count(*) FROM list_anchors";
+    match repo {
+        Repository::Postgres(pool) => sqlx::query_scalar(sql).fetch_one(pool).await,
+        Repository::Sqlite(pool) => sqlx::query_scalar(sql).fetch_one(pool).await,
+    }
+    .unwrap()
+}
+
+async fn deep_pages_from_kept_positions_follow_writes(backend: Backend) {
+    // Anchors every 4 records (process-wide; nextest runs each test in its own process).
+    catalogue::storage::positions::set_anchor_gap(4);
+    let app = TestApp::spawn(backend).await;
+    let repo = app.repository().await;
+    let mut uuids = Vec::new();
+    for i in 0..30 {
+        uuids.push(create(&app, "p", &format!("n{i}"), "1").await);
+    }
+    assert_unfiltered_pages(&repo, "before any fold").await;
+    repo.fold_counts().await.unwrap();
+    assert!(anchors(&repo).await >= 5, "anchors were built");
+    assert_unfiltered_pages(&repo, "folded").await;
+    // Deletes before the anchors and new records, not folded yet, then folded.
+    for uuid in uuids.iter().take(7).step_by(2) {
+        let response = app.delete(&format!("/vnfs/{uuid}")).await;
+        assert!(response.status().is_success());
+    }
+    for i in 30..40 {
+        create(&app, "p", &format!("n{i}"), "1").await;
+    }
+    assert_unfiltered_pages(&repo, "deltas pending").await;
+    repo.fold_counts().await.unwrap();
+    assert_unfiltered_pages(&repo, "deltas folded").await;
+    // The kind grows past its last anchor: anchors are appended.
+    let before = anchors(&repo).await;
+    for i in 40..70 {
+        create(&app, "p", &format!("n{i}"), "1").await;
+    }
+    repo.fold_counts().await.unwrap();
+    assert!(anchors(&repo).await > before, "anchors were appended");
+    assert_unfiltered_pages(&repo, "appended").await;
+    // Many deletes make the gaps uneven: rebuilt.
+    for uuid in uuids.iter().skip(8).take(12) {
+        let response = app.delete(&format!("/vnfs/{uuid}")).await;
+        assert!(response.status().is_success());
+    }
+    assert_unfiltered_pages(&repo, "many deletes pending").await;
+    repo.fold_counts().await.unwrap();
+    assert_unfiltered_pages(&repo, "rebuilt").await;
 }
