@@ -16,6 +16,9 @@ pub enum ApiError {
     /// 409: a package with this vendor/name/version exists already.
     #[error("Duplicate with Package ID => {0}")]
     DuplicatePackage(Uuid),
+    /// 409: a bundle whose `request_id` was cancelled, or used already (ADR-23).
+    #[error("bundle request {0} was cancelled or used already: nothing was stored")]
+    BundleCancelled(String),
     /// 413: the body is larger than the configured limit.
     #[error("request body larger than the limit of {0} bytes")]
     PayloadTooLarge(u64),
@@ -57,6 +60,7 @@ impl ApiError {
             Self::BadRequest { code, .. } => code,
             Self::NotFound(_) => "not-found",
             Self::DuplicatePackage(_) => "duplicate-package",
+            Self::BundleCancelled(_) => "bundle-cancelled",
             Self::PayloadTooLarge(_) => "payload-too-large",
             Self::UnsupportedMediaType(_) => "unsupported-media-type",
             Self::RangeNotSatisfiable(_) => "range-not-satisfiable",
@@ -110,7 +114,7 @@ impl ResponseError for ApiError {
         match self {
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
-            Self::DuplicatePackage(_) => StatusCode::CONFLICT,
+            Self::DuplicatePackage(_) | Self::BundleCancelled(_) => StatusCode::CONFLICT,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::RangeNotSatisfiable(_) => StatusCode::RANGE_NOT_SATISFIABLE,

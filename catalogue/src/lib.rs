@@ -4,6 +4,7 @@
 //! (`blobstore`); the HTTP API is in `routes`, and `startup` wires it all together.
 
 pub mod blobstore;
+pub mod bundle;
 pub mod cascade;
 pub mod config;
 pub mod counts;

@@ -22,7 +22,13 @@ pub struct SweepReport {
     pub orphans: u64,
     /// `blobs` rows (and their bytes) that no record references.
     pub unreferenced: u64,
+    /// Bundle request ids older than [`REQUEST_RETENTION`] (ADR-23).
+    pub requests: u64,
 }
+
+/// How long a bundle's request id is kept: far longer than a process may take, so that a
+/// cancel always finds it.
+pub const REQUEST_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
 
 /// One pass over the store and the `blobs` table.
 pub async fn sweep_once(
@@ -57,6 +63,10 @@ pub async fn sweep_once(
         }
     }
     report.unreferenced = repo.collect_unreferenced(cutoff.into(), store).await?;
+    let forget_before = SystemTime::now()
+        .checked_sub(REQUEST_RETENTION)
+        .unwrap_or(SystemTime::UNIX_EPOCH);
+    report.requests = repo.forget_bundle_requests(forget_before.into()).await?;
     Ok(report)
 }
 

@@ -112,15 +112,29 @@ pub async fn read_descriptor(
 ) -> Result<NewDescriptor, ApiError> {
     let limit = state.config.max_descriptor_bytes;
     let bytes = read_limited(payload, limit).await?;
-    let body = parse_document(&bytes, format, limit)?;
-    let platform = platform_for(kind, param(pairs, "platform"))?;
+    let platform = param(pairs, "platform");
+    let username = param(pairs, "username").map(str::to_owned);
+    parse_descriptor(kind, &bytes, format, platform, username, state)
+}
+
+/// Parses and identifies a descriptor's bytes.
+pub fn parse_descriptor(
+    kind: DescriptorKind,
+    bytes: &[u8],
+    format: crate::format::Format,
+    platform: Option<&str>,
+    username: Option<String>,
+    state: &AppState,
+) -> Result<NewDescriptor, ApiError> {
+    let body = parse_document(bytes, format, state.config.max_descriptor_bytes)?;
+    let platform = platform_for(kind, platform)?;
     let identity = identify(kind, &body, &platform)?;
     Ok(NewDescriptor {
         kind,
         identity,
         md5: descriptor_md5(&body),
         body,
-        username: param(pairs, "username").map(str::to_owned),
+        username,
         index_fields: state.config.field_index,
     })
 }

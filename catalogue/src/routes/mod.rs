@@ -1,6 +1,7 @@
 //! The HTTP API: registration, OpenAPI document and shared request helpers.
 
 mod blobs;
+mod bundle;
 mod descriptors;
 mod download;
 mod health;
@@ -48,6 +49,8 @@ pub fn register(cfg: &mut ServiceConfig<'_>) {
         .service(blobs::get_tgo)
         .service(blobs::delete_file)
         .service(blobs::delete_tgo)
+        .service(bundle::store_bundle)
+        .service(bundle::cancel_bundle)
         .service(packages::package_files)
         .service(packages::package_file)
         .service(packages::package_status)

@@ -37,6 +37,10 @@ macro_rules! backend_ops {
             updated_at, fields_version) VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', 1, $8, $9, \
             NULL, $10, $10, $11) ON CONFLICT (kind, vendor, name, version, platform) ";
 
+        /// The conflict clause of an NSD, VNFD or test that exists already: one more reference.
+        const REUSE_DESCRIPTOR: &str =
+            "DO UPDATE SET pkg_ref = descriptors.pkg_ref + 1, updated_at = excluded.updated_at";
+
         /// The writer's turn, where the backend takes turns in the process (SQLite).
         type Writer = Option<tokio::sync::MutexGuard<'static, ()>>;
 
@@ -98,8 +102,19 @@ macro_rules! backend_ops {
             new: &NewDescriptor,
             on_conflict: &str,
         ) -> Result<Option<DescriptorRow>, ApiError> {
-            let sql = format!("{INSERT_DESCRIPTOR}{on_conflict} RETURNING {DESCRIPTOR_COLUMNS}");
             let (_writer, mut tx) = begin(pool).await?;
+            let row = insert_descriptor_in(&mut tx, new, on_conflict).await?;
+            tx.commit().await?;
+            Ok(row)
+        }
+
+        /// [`insert_descriptor`] in a transaction the caller holds (and commits).
+        async fn insert_descriptor_in(
+            tx: &mut Tx,
+            new: &NewDescriptor,
+            on_conflict: &str,
+        ) -> Result<Option<DescriptorRow>, ApiError> {
+            let sql = format!("{INSERT_DESCRIPTOR}{on_conflict} RETURNING {DESCRIPTOR_COLUMNS}");
             let row = sqlx::query(&sql)
                 .bind(Uuid::new_v4())
                 .bind(new.kind.key())
@@ -112,14 +127,13 @@ macro_rules! backend_ops {
                 .bind(&new.username)
                 .bind(now())
                 .bind(if new.index_fields { FIELDS_VERSION } else { 0 })
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut **tx)
                 .await?;
             let row = row.as_ref().map(descriptor_row).transpose()?;
             // A reused descriptor comes back with its reference count above one.
             if let Some(created) = row.as_ref().filter(|r| new.index_fields && r.pkg_ref == 1) {
-                index_fields(&mut tx, created.uuid, new.kind, &new.body).await?;
+                index_fields(tx, created.uuid, new.kind, &new.body).await?;
             }
-            tx.commit().await?;
             Ok(row)
         }
 
@@ -212,9 +226,7 @@ macro_rules! backend_ops {
             new: NewDescriptor,
         ) -> Result<CreateOutcome, ApiError> {
             if new.kind != DescriptorKind::Pd {
-                let on_conflict = "DO UPDATE SET pkg_ref = descriptors.pkg_ref + 1, \
-                                   updated_at = excluded.updated_at";
-                let row = insert_descriptor(pool, &new, on_conflict).await?.ok_or_else(|| {
+                let row = insert_descriptor(pool, &new, REUSE_DESCRIPTOR).await?.ok_or_else(|| {
                     ApiError::Internal(anyhow::anyhow!("upsert returned no row"))
                 })?;
                 return Ok(if row.pkg_ref == 1 {
@@ -390,10 +402,25 @@ macro_rules! backend_ops {
             meta: &UploadMeta,
             store: &dyn BlobStore,
         ) -> Result<StoredUpload, ApiError> {
+            let (_writer, mut tx) = begin(pool).await?;
+            let stored = store_upload_in(&mut tx, kind, staged, meta, store).await?;
+            tx.commit().await?;
+            Ok(stored)
+        }
+
+        /// [`store_upload`] in a transaction the caller holds (and commits). The bytes are at
+        /// their content address once it returns, whatever becomes of the transaction (bytes
+        /// no row describes are collected by the sweep).
+        async fn store_upload_in(
+            tx: &mut Tx,
+            kind: BlobKind,
+            staged: StagedBlob,
+            meta: &UploadMeta,
+            store: &dyn BlobStore,
+        ) -> Result<StoredUpload, ApiError> {
             let digests = staged.digests.clone();
             let size = i64::try_from(digests.size).map_err(|e| ApiError::Internal(e.into()))?;
             let at = now();
-            let (_writer, mut tx) = begin(pool).await?;
             // Holding the blob row (locked by the upsert) while the bytes move into place
             // keeps a concurrent collection of the same blob from removing them.
             sqlx::query(
@@ -404,7 +431,7 @@ macro_rules! backend_ops {
             .bind(&digests.md5)
             .bind(size)
             .bind(at)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
             store.commit(staged).await?;
             let (sql, new_content) = match kind {
@@ -412,7 +439,7 @@ macro_rules! backend_ops {
                     let before: i64 =
                         sqlx::query_scalar("SELECT count(*) FROM files WHERE sha256 = $1")
                             .bind(&digests.sha256)
-                            .fetch_one(&mut *tx)
+                            .fetch_one(&mut **tx)
                             .await?;
                     (
                         "INSERT INTO files (uuid, sha256, md5, size, file_name, pkg_ref, \
@@ -440,9 +467,8 @@ macro_rules! backend_ops {
                 .bind(&meta.username)
                 .bind(&meta.signature)
                 .bind(at)
-                .fetch_one(&mut *tx)
+                .fetch_one(&mut **tx)
                 .await?;
-            tx.commit().await?;
             Ok(StoredUpload { uuid, new_content })
         }
 
@@ -699,6 +725,8 @@ macro_rules! backend_ops {
         }
 
         crate::storage::lists::list_ops!($db, $pool, $codepoint);
+
+        crate::storage::bundle::bundle_ops!($pool);
     };
 }
 

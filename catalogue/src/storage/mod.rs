@@ -1,6 +1,7 @@
 //! The one storage interface: PostgreSQL (production) or SQLite (embedded), chosen by URL.
 
 mod backend;
+mod bundle;
 mod connect;
 mod lists;
 mod pg;
@@ -205,6 +206,28 @@ impl Repository {
     /// Folds pending count deltas into the kept counts; how many counts changed.
     pub async fn fold_counts(&self) -> Result<u64, ApiError> {
         dispatch!(self, fold_counts())
+    }
+
+    /// A whole package in one transaction (ADR-23).
+    pub async fn store_bundle(
+        &self,
+        bundle: crate::bundle::Bundle,
+        store: &dyn BlobStore,
+    ) -> Result<crate::bundle::BundleOutcome, ApiError> {
+        dispatch!(self, store_bundle(bundle, store))
+    }
+
+    /// Cancels a bundle request (ADR-23): what it had stored, if anything.
+    pub async fn cancel_bundle(&self, id: &str) -> Result<crate::bundle::Cancelled, ApiError> {
+        dispatch!(self, cancel_bundle(id))
+    }
+
+    /// Forgets bundle request ids recorded before `cutoff`; how many.
+    pub async fn forget_bundle_requests(
+        &self,
+        cutoff: chrono::DateTime<chrono::Utc>,
+    ) -> Result<u64, ApiError> {
+        dispatch!(self, forget_bundle_requests(cutoff))
     }
 
     /// The cascade of catalogue.md §8, in one transaction; `None` when the package is unknown.

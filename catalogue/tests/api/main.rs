@@ -9,6 +9,7 @@ mod moto;
 
 mod bad_input;
 mod blobs;
+mod bundle;
 mod descriptors;
 mod field_index;
 mod packages;

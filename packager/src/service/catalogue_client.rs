@@ -1,11 +1,14 @@
-//! The catalogue as the packager talks to it (packager.md §5.1): lookups, uploads of parts with
-//! a short bounded retry when it cannot be reached, the archive digest check, and deletes for a
-//! rollback. The store sequence itself is in `store.rs`.
+//! The catalogue as the packager talks to it (packager.md §5.1): lookups with a short bounded
+//! retry when it cannot be reached, the package as one bundle (ADR-23), and the delete of a
+//! package stored too late. The store sequence itself is in `store.rs`.
 
 use std::time::Duration;
 
+use futures_util::StreamExt;
 use package_format::{member::FileBytes, topology::OutsideReference};
 use reqwest::{Client, RequestBuilder, Response, StatusCode};
+
+use super::bundle::{BundleAnswer, BundleRequest};
 use serde_json::Value;
 use shared_models::NapdRecord;
 
@@ -51,8 +54,11 @@ pub struct CatalogueClient {
     attempts: u32,
 }
 
-/// How long one rollback delete may take.
-const DELETE_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long one cancel of a bundle may take before it is retried in the background.
+const CANCEL_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long a cancel is retried while the catalogue cannot be reached.
+const CANCEL_RETRY_FOR: Duration = Duration::from_secs(600);
 
 impl CatalogueClient {
     pub fn new(http: Client, base: &str, attempts: u32) -> Self {
@@ -153,120 +159,109 @@ impl CatalogueClient {
         Ok(())
     }
 
-    pub(super) async fn send_json(
+    /// The whole package in one request (ADR-23). It is sent again only when the catalogue
+    /// could not be reached at all: a request cut later may have been stored.
+    pub(super) async fn post_bundle(
         &self,
-        route: &str,
-        query: &[(&str, String)],
-        body: &Value,
-    ) -> Result<Response, StoreError> {
-        let url = format!("{}/{route}", self.base);
-        self.send(|| {
-            self.http
-                .post(&url)
-                .query(query)
-                .header("Accept", "application/json")
-                .json(body)
-        })
-        .await
-    }
-
-    pub(super) async fn post_file(
-        &self,
-        route: &str,
-        query: &[(&str, String)],
-        bytes: &FileBytes,
-        content_type: &str,
-        file_name: Option<&str>,
-        what: &str,
-    ) -> Result<String, StoreError> {
-        let url = format!("{}/{route}", self.base);
-        let response = self
-            .send(|| {
-                let mut request = self
-                    .http
-                    .post(&url)
-                    .query(query)
-                    .header("Content-Type", content_type)
-                    .header("Accept", "application/json");
-                if let Some(name) = file_name {
-                    request = request.header(
-                        "Content-Disposition",
-                        format!("attachment; filename={name}"),
-                    );
-                }
-                request.body(file_body(bytes))
-            })
-            .await?;
-        uuid_of(response, &format!("{what} ({route})")).await
-    }
-
-    pub(super) async fn post_package_descriptor(
-        &self,
+        request: &BundleRequest,
         record: &NapdRecord,
-        username: Option<&str>,
-    ) -> Result<String, StoreError> {
-        let mut descriptor =
-            serde_json::to_value(record).map_err(|e| StoreError::Local(e.to_string()))?;
-        if let Some(map) = descriptor.as_object_mut() {
-            for key in ["metadata", "error", "error_code"] {
-                map.remove(key);
+    ) -> Result<BundleAnswer, StoreError> {
+        let url = format!("{}/packages/bundle", self.base);
+        let what = "the package bundle";
+        let mut delay = Duration::from_millis(200);
+        let mut attempt = 1;
+        let response = loop {
+            let form = request.form()?;
+            let sent = self
+                .http
+                .post(&url)
+                .header("Accept", "application/json")
+                .multipart(form)
+                .send()
+                .await;
+            match sent {
+                Ok(response) => break response,
+                Err(e) if e.is_connect() && attempt < self.attempts => {
+                    tracing::warn!(attempt, error = %e, "catalogue unreachable, retrying");
+                    tokio::time::sleep(delay).await;
+                    delay *= 2;
+                    attempt += 1;
+                }
+                Err(e) => {
+                    return Err(StoreError::Unavailable {
+                        url: self.base.clone(),
+                        reason: e.to_string(),
+                    })
+                }
             }
-        }
-        let response = self
-            .send_json("packages", &user_query(username), &descriptor)
-            .await?;
-        if response.status() == StatusCode::CONFLICT {
-            let body: Value = response.json().await.unwrap_or_default();
+        };
+        let status = response.status();
+        let body = response.text().await.unwrap_or_default();
+        if status == StatusCode::CONFLICT {
+            let body: Value = serde_json::from_str(&body).unwrap_or_default();
             return Err(StoreError::Duplicate {
                 triple: record.triple().unwrap_or_default(),
                 uuid: body["uuid"].as_str().unwrap_or_default().to_owned(),
             });
         }
-        uuid_of(response, "the package descriptor").await
-    }
-
-    /// The archive the catalogue stored has the digest of the bytes that were uploaded.
-    pub(super) async fn check_stored_archive(
-        &self,
-        uuid: &str,
-        sha256: &str,
-    ) -> Result<(), StoreError> {
-        let url = format!("{}/tgo-packages/{uuid}", self.base);
-        let response = self
-            .send(|| self.http.get(&url).header("Accept", "application/json"))
-            .await?;
-        let status = response.status();
-        let record: Value = response.json().await.unwrap_or_default();
-        match record["sha256"].as_str() {
-            Some(stored) if stored.eq_ignore_ascii_case(sha256) => Ok(()),
-            stored => Err(StoreError::Refused {
-                what: format!("the archive (tgo-packages/{uuid})"),
+        if !status.is_success() {
+            return Err(StoreError::Refused {
+                what: what.to_owned(),
                 status: status.as_u16(),
-                body: format!("stored sha256 {stored:?} differs from the uploaded {sha256}"),
-            }),
+                body: body.chars().take(500).collect(),
+            });
         }
+        serde_json::from_str(&body).map_err(|e| StoreError::Refused {
+            what: what.to_owned(),
+            status: status.as_u16(),
+            body: format!("unreadable answer: {e}"),
+        })
     }
 
-    /// Undo in reverse order; a part another package also uses is only counted down.
-    pub(super) async fn roll_back(&self, created: &[(String, String)]) {
-        for (route, uuid) in created.iter().rev() {
-            let url = format!("{}/{route}/{uuid}", self.base);
-            match self
-                .send(|| self.http.delete(&url).timeout(DELETE_TIMEOUT))
-                .await
-            {
-                Ok(r) if r.status().is_success() => {}
-                Ok(r) => tracing::error!(%url, status = %r.status(), "rollback delete refused"),
-                Err(e) => tracing::error!(%url, error = %e, "rollback delete failed"),
+    /// Cancels bundle `request_id` (ADR-23): the catalogue stores nothing of it from now on,
+    /// or deletes the package it stored (parts another package uses are only counted down).
+    /// Tried once here; when the catalogue cannot be reached it is retried in the background
+    /// for up to [`CANCEL_RETRY_FOR`].
+    pub(super) async fn cancel_bundle(&self, request_id: &str) {
+        if self.try_cancel(request_id).await.is_ok() {
+            return;
+        }
+        let this = self.clone();
+        let request_id = request_id.to_owned();
+        tokio::spawn(async move {
+            let started = tokio::time::Instant::now();
+            let mut delay = Duration::from_secs(1);
+            while started.elapsed() < CANCEL_RETRY_FOR {
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(30));
+                if this.try_cancel(&request_id).await.is_ok() {
+                    return;
+                }
+            }
+            tracing::error!(%request_id, "bundle never cancelled: a late package may remain");
+        });
+    }
+
+    async fn try_cancel(&self, request_id: &str) -> Result<(), ()> {
+        let url = format!("{}/packages/bundle/{request_id}", self.base);
+        let sent = self.http.delete(&url).timeout(CANCEL_TIMEOUT).send().await;
+        match sent {
+            Ok(r) if r.status().is_success() => {
+                let answer: Value = r.json().await.unwrap_or_default();
+                tracing::info!(%request_id, outcome = %answer["outcome"], "bundle cancelled");
+                Ok(())
+            }
+            Ok(r) => {
+                // An answer that is not a success will not change on a retry.
+                tracing::error!(%url, status = %r.status(), "bundle cancel refused");
+                Ok(())
+            }
+            Err(e) => {
+                tracing::warn!(%url, error = %e, "bundle cancel failed, retrying later");
+                Err(())
             }
         }
     }
-}
-
-pub(super) fn user_query(username: Option<&str>) -> Vec<(&'static str, String)> {
-    username
-        .map(|u| vec![("username", u.to_owned())])
-        .unwrap_or_default()
 }
 
 /// Bytes read from disk at a time for an upload body: one read on tokio's blocking pool per
@@ -275,7 +270,7 @@ const READ_CHUNK: usize = 1024 * 1024;
 
 /// A request body streamed from a file, or from the range of the archive a member is (never
 /// read whole into memory), or a small file held in memory (sent with its length).
-fn file_body(bytes: &FileBytes) -> reqwest::Body {
+pub(super) fn file_body(bytes: &FileBytes) -> reqwest::Body {
     if let FileBytes::Memory(held) = bytes {
         return reqwest::Body::from(bytes::Bytes::from_owner(held.clone()));
     }
@@ -305,26 +300,4 @@ async fn open_bytes(bytes: FileBytes) -> std::io::Result<tokio::io::Take<tokio::
         }
         FileBytes::Memory(_) => Err(std::io::Error::other("held in memory, not on disk")),
     }
-}
-
-use futures_util::StreamExt;
-
-pub(super) async fn uuid_of(response: Response, what: &str) -> Result<String, StoreError> {
-    let status = response.status();
-    let body = response.text().await.unwrap_or_default();
-    if !status.is_success() {
-        return Err(StoreError::Refused {
-            what: what.to_owned(),
-            status: status.as_u16(),
-            body: body.chars().take(500).collect(),
-        });
-    }
-    serde_json::from_str::<Value>(&body)
-        .ok()
-        .and_then(|v| v["uuid"].as_str().map(str::to_owned))
-        .ok_or_else(|| StoreError::Refused {
-            what: what.to_owned(),
-            status: status.as_u16(),
-            body: "no uuid in the answer".into(),
-        })
 }

@@ -1,6 +1,7 @@
 //! The packager service (`packager serve`): `POST /api/v1/packages` accepts an upload at once
 //! and a bounded pool of workers unpacks, checks and stores it, then calls back.
 
+pub mod bundle;
 pub mod catalogue_client;
 pub mod config;
 pub mod error;

@@ -159,6 +159,7 @@ async fn run(context: &WorkerContext, job: &Job) -> OnChangeEvent {
                 name: &job.file_name,
                 sha256: &job.sha256,
             },
+            &job.id.to_string(),
             job.username.as_deref(),
             &context.config.limits,
             Deadline {

@@ -140,9 +140,9 @@ async fn a_process_whose_deadline_passes_while_storing_is_rolled_back(backend: B
     let catalogue = TestCatalogue::start(backend).await;
     let target = catalogue.base.trim_start_matches("http://");
     let target = target.split('/').next().unwrap().to_owned();
-    // Every answer of the catalogue takes 300 ms: the duplicate check, the VNFD and the NSD
-    // are done when the 800 ms deadline passes, the rest is not.
-    let relay = Relay::start(target, Mode::Slow(Duration::from_millis(300))).await;
+    // Every answer of the catalogue takes 1.5 s: the bundle is stored, but its answer comes
+    // after the 800 ms deadline, so the packager cuts it and cancels it by its request id.
+    let relay = Relay::start(target, Mode::Slow(Duration::from_millis(1500))).await;
     let packager = TestPackager::start(&format!("{}/api/catalogues/v2", relay.origin), |c| {
         c.process_timeout = Duration::from_millis(800);
     })
