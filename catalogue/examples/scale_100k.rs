@@ -141,6 +141,8 @@ async fn run(url: String, backend: &str, records: usize, repeats: usize) -> anyh
     let mut config = catalogue::Config::for_testing(url, dir.path().join("blobs"));
     config.workers = Some(2);
     config.db_max_connections = 10;
+    // `for_testing` leaves the field index off: take it from the environment as the service does.
+    config.field_index = std::env::var("CATALOGUE_FIELD_INDEX").is_ok_and(|v| v == "true");
     let app = catalogue::build(config).await?;
     let base = format!("http://127.0.0.1:{}/api/catalogues/v2", app.port());
     let server = tokio::spawn(app.run_until_stopped());
@@ -186,6 +188,10 @@ async fn main() -> anyhow::Result<()> {
         .await?;
     let (server, _) = admin.rsplit_once('/').expect("a database path");
     let outcome = run(format!("{server}/{name}"), "postgres", records, repeats).await;
+    if std::env::var_os("SCALE_KEEP_DATABASE").is_some() {
+        println!("postgres   kept database {name}");
+        return outcome;
+    }
     conn.execute(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)").as_str())
         .await?;
     outcome
