@@ -52,8 +52,28 @@ macro_rules! list_ops {
                 };
                 let mut tx = pool.begin_with(begin).await?;
                 let offset = i64::try_from(page.offset()).unwrap_or(i64::MAX);
-                let nearest = anchors(&mut *tx, kind)
+                // Without pending deltas the kept positions are exact as they are. (Asked in
+                // list order so PostgreSQL reads the index: the fold empties the delta table,
+                // but its heap and statistics stay as large as its busiest second.)
+                let pending: Option<i32> = sqlx::query_scalar(
+                    "SELECT d FROM row_count_deltas WHERE name = $1 \
+                     ORDER BY name, created_at, uuid LIMIT 1",
+                )
+                .bind(format!("descriptors:{}", kind.key()))
+                .fetch_optional(&mut *tx)
+                .await?;
+                let kept = if pending.is_some() {
+                    anchors(&mut *tx, kind).await?
+                } else {
+                    sqlx::query_as(
+                        "SELECT created_at, uuid, n_before FROM list_anchors WHERE kind = $1 \
+                         ORDER BY created_at, uuid",
+                    )
+                    .bind(kind.key())
+                    .fetch_all(&mut *tx)
                     .await?
+                };
+                let nearest = kept
                     .into_iter()
                     .take_while(|(_, _, position)| *position <= offset)
                     .last();
