@@ -8,6 +8,7 @@ pub mod error;
 pub mod registry;
 pub mod routes;
 pub mod service_token;
+pub mod spool;
 pub mod startup;
 pub mod store;
 pub mod upload;

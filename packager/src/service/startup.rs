@@ -15,6 +15,7 @@ use super::{
     registry::Registry,
     routes::{self, AppState},
     service_token,
+    spool::SpoolDir,
     worker::{start_pool, WorkerContext},
 };
 
@@ -47,6 +48,8 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
 pub struct Application {
     port: u16,
     server: Server,
+    /// This packager's folder in `PACKAGER_TEMP_DIR`, removed when the server has stopped.
+    _spool: SpoolDir,
 }
 
 impl Application {
@@ -68,9 +71,14 @@ fn json_error(code: &str, message: String, status: StatusCode) -> actix_web::Err
 }
 
 /// Bind, start the worker pool and the pruner, and return the server.
-pub async fn build(config: Config) -> anyhow::Result<Application> {
-    std::fs::create_dir_all(&config.temp_dir)
-        .with_context(|| format!("creating PACKAGER_TEMP_DIR {}", config.temp_dir.display()))?;
+pub async fn build(mut config: Config) -> anyhow::Result<Application> {
+    let spool = SpoolDir::claim(&config.temp_dir).with_context(|| {
+        format!(
+            "claiming a folder in PACKAGER_TEMP_DIR {}",
+            config.temp_dir.display()
+        )
+    })?;
+    config.temp_dir = spool.path().to_path_buf();
     let listener = TcpListener::bind(config.bind)?;
     let port = listener.local_addr()?.port();
     // Catalogue calls and callbacks carry the service token (a trusted cluster network).
@@ -122,7 +130,11 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
     })
     .listen(listener)?
     .run();
-    Ok(Application { port, server })
+    Ok(Application {
+        port,
+        server,
+        _spool: spool,
+    })
 }
 
 fn spawn_pruner(registry: Registry, ttl: Duration) {

@@ -63,7 +63,7 @@ impl Drop for WorkDir {
     }
 }
 
-/// How long a rollback may run past the process deadline.
+/// How long the work after a deadline (cutting the bundle, its cancel) may take.
 const ROLLBACK_GRACE: Duration = Duration::from_secs(120);
 
 /// Start `workers` tasks reading from one bounded queue; returns its sender.
@@ -80,8 +80,8 @@ pub fn start_pool(context: &WorkerContext) -> mpsc::Sender<Job> {
                 let id = job.id;
                 let callback_url = job.callback_url.clone();
                 let deadline = context.config.process_timeout;
-                // process() keeps its own deadline (and rolls back a store it interrupts); this
-                // is the last resort should even the rollback hang.
+                // process() keeps its own deadline (and cancels a store it cuts, ADR-23); this
+                // is the last resort should even that hang.
                 let last_resort = deadline + ROLLBACK_GRACE;
                 let event = match tokio::time::timeout(last_resort, process(&context, job)).await {
                     Ok(event) => event,

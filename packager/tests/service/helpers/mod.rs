@@ -121,11 +121,10 @@ impl TestPackager {
     }
 
     /// What is left in the spool directory.
+    /// What the packager's own folders in the spool dir hold (their lock files aside), and
+    /// anything else in the spool dir.
     pub fn spooled(&self) -> Vec<PathBuf> {
-        std::fs::read_dir(self.spool.path())
-            .expect("read the spool dir")
-            .map(|e| e.expect("an entry").path())
-            .collect()
+        packager::service::spool::spooled(self.spool.path()).expect("read the spool dir")
     }
 }
 
