@@ -1,6 +1,7 @@
 //! The catalogue as the packager talks to it (packager.md §5.1): lookups with a short bounded
-//! retry when it cannot be reached, the package as one bundle (ADR-23), and the delete of a
-//! package stored too late. The store sequence itself is in `store.rs`.
+//! retry when it cannot be reached, the package as one bundle (ADR-23), and the cancel of a
+//! bundle that was cut, lost its answer or finished too late. The store sequence itself is in
+//! `store.rs`.
 
 use std::time::Duration;
 
@@ -69,24 +70,35 @@ impl CatalogueClient {
         }
     }
 
-    /// Send a request, retrying connection failures (not answers) with a short backoff.
+    /// Send a request, retrying failures to get an answer (not answers) with a short backoff.
     async fn send(&self, make: impl Fn() -> RequestBuilder) -> Result<Response, StoreError> {
+        self.send_retrying(|| Ok(make()), |_| true).await
+    }
+
+    /// Send a request built anew for each attempt, retrying the failures `retry` accepts
+    /// (up to `attempts` tries, 0.2 s apart, doubling); any other failure, or the last, is
+    /// `Unavailable`.
+    async fn send_retrying(
+        &self,
+        make: impl Fn() -> Result<RequestBuilder, StoreError>,
+        retry: impl Fn(&reqwest::Error) -> bool,
+    ) -> Result<Response, StoreError> {
         let mut delay = Duration::from_millis(200);
         let mut attempt = 1;
         loop {
-            match make().send().await {
+            match make()?.send().await {
                 Ok(response) => return Ok(response),
-                Err(e) if attempt >= self.attempts => {
-                    return Err(StoreError::Unavailable {
-                        url: self.base.clone(),
-                        reason: e.to_string(),
-                    })
-                }
-                Err(e) => {
+                Err(e) if attempt < self.attempts && retry(&e) => {
                     tracing::warn!(attempt, error = %e, "catalogue unreachable, retrying");
                     tokio::time::sleep(delay).await;
                     delay *= 2;
                     attempt += 1;
+                }
+                Err(e) => {
+                    return Err(StoreError::Unavailable {
+                        url: self.base.clone(),
+                        reason: e.to_string(),
+                    })
                 }
             }
         }
@@ -168,33 +180,16 @@ impl CatalogueClient {
     ) -> Result<BundleAnswer, StoreError> {
         let url = format!("{}/packages/bundle", self.base);
         let what = "the package bundle";
-        let mut delay = Duration::from_millis(200);
-        let mut attempt = 1;
-        let response = loop {
-            let form = request.form()?;
-            let sent = self
+        let build = || {
+            Ok(self
                 .http
                 .post(&url)
                 .header("Accept", "application/json")
-                .multipart(form)
-                .send()
-                .await;
-            match sent {
-                Ok(response) => break response,
-                Err(e) if e.is_connect() && attempt < self.attempts => {
-                    tracing::warn!(attempt, error = %e, "catalogue unreachable, retrying");
-                    tokio::time::sleep(delay).await;
-                    delay *= 2;
-                    attempt += 1;
-                }
-                Err(e) => {
-                    return Err(StoreError::Unavailable {
-                        url: self.base.clone(),
-                        reason: e.to_string(),
-                    })
-                }
-            }
+                .multipart(request.form()?))
         };
+        let response = self
+            .send_retrying(build, reqwest::Error::is_connect)
+            .await?;
         let status = response.status();
         let body = response.text().await.unwrap_or_default();
         if status == StatusCode::CONFLICT {
