@@ -290,13 +290,27 @@ async fn check_callbacks(tp: &Endpoints, done: &[Done]) -> anyhow::Result<usize>
 }
 
 /// The catalogue lists exactly the successes' packages (its own API, every page), and its
-/// `Record-Count` says as many (the count may lag its writes by a second or so).
+/// `Record-Count` says as many (the count may lag its writes by a second or so). A failed
+/// process whose bundle was committed while its answer was lost (the catalogue killed) is
+/// removed by the packager's cancel once the catalogue is back (ADR-23), retried 1 s, 2 s,
+/// 4 s ... apart: the list is given 30 s to settle before it is compared.
 async fn check_catalogue(tp: &Endpoints, done: &[Done]) -> anyhow::Result<usize> {
     let successes: BTreeSet<String> = done
         .iter()
         .filter(|d| d.outcome.status() == "success")
         .filter_map(|d| d.outcome.package_id().map(str::to_owned))
         .collect();
+    let wanted = &successes;
+    // A timeout here is reported by the comparison below, with what differs.
+    let _ = faults::wait_until(
+        Duration::from_secs(30),
+        "the catalogue to list exactly the successes",
+        move || async move {
+            let listed = faults::catalogue_uuids(tp, "packages").await?;
+            Ok((&listed == wanted).then_some(()))
+        },
+    )
+    .await;
     let listed = faults::catalogue_uuids(tp, "packages").await?;
     anyhow::ensure!(
         listed == successes,
