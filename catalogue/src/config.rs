@@ -57,12 +57,16 @@ pub struct Config {
     /// `CATALOGUE_BLOB_SWEEP_GRACE` in seconds, default 3600: what was written more recently
     /// is never swept.
     pub blob_sweep_grace: Duration,
+    /// `CATALOGUE_FIELD_INDEX` (`true` / `false`; default `true` on PostgreSQL, `false` on
+    /// SQLite): keep the field index that serves descriptor field filters at scale, at a cost
+    /// on every descriptor write (ADR-22, ADR-25).
+    pub field_index: bool,
+    /// `CATALOGUE_PG_UPKEEP_INTERVAL` in seconds, default 10; `0` turns it off: how often the
+    /// catalogue checks whether its PostgreSQL tables need `VACUUM` / `ANALYZE` when the
+    /// server's autovacuum is off (ADR-25).
+    pub pg_upkeep_interval: Option<Duration>,
     /// `SONATA_SERVICE_TOKEN`: when set, writes (POST/PUT/PATCH/DELETE) need it in
     /// `X-Service-Token` (ADR-21). Reads stay open.
-    /// `CATALOGUE_FIELD_INDEX` (`true` / `false`, default `false`): keep the field index
-    /// that serves descriptor field filters at scale, at a cost on every descriptor write
-    /// (ADR-22).
-    pub field_index: bool,
     pub service_token: Option<shared_models::ServiceToken>,
 }
 
@@ -74,14 +78,17 @@ pub const DEFAULT_MAX_DESCRIPTOR_BYTES: usize = 4 * 1024 * 1024;
 pub const DEFAULT_PAGE_SIZE: u64 = 1000;
 pub const DEFAULT_MAX_PAGE_SIZE: u64 = 10_000;
 pub const DEFAULT_BLOB_SWEEP_SECS: u64 = 3600;
+pub const DEFAULT_PG_UPKEEP_SECS: u64 = 10;
 
 impl Config {
     pub fn from_env() -> anyhow::Result<Self> {
+        let database_url = var_or("CATALOGUE_DATABASE_URL", DEFAULT_DATABASE_URL);
         Ok(Self {
             bind: var_or("CATALOGUE_BIND", DEFAULT_BIND)
                 .parse()
                 .context("CATALOGUE_BIND must be host:port")?,
-            database_url: var_or("CATALOGUE_DATABASE_URL", DEFAULT_DATABASE_URL),
+            field_index: parse_var("CATALOGUE_FIELD_INDEX", is_postgres(&database_url))?,
+            database_url,
             db_max_connections: parse_var("CATALOGUE_DB_MAX_CONNECTIONS", 10)?,
             blob_store: BlobStoreUrl::parse(&var_or("CATALOGUE_BLOB_STORE", DEFAULT_BLOB_STORE))?,
             max_upload_bytes: parse_var("CATALOGUE_MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES)?,
@@ -95,13 +102,14 @@ impl Config {
                 Ok(v) => Some(v.parse().context("CATALOGUE_WORKERS must be a number")?),
                 Err(_) => None,
             },
-            blob_sweep_interval: Some(parse_var(
+            blob_sweep_interval: interval_var(
                 "CATALOGUE_BLOB_SWEEP_INTERVAL",
                 DEFAULT_BLOB_SWEEP_SECS,
-            )?)
-            .filter(|secs| *secs > 0)
-            .map(Duration::from_secs),
-            field_index: parse_var("CATALOGUE_FIELD_INDEX", false)?,
+            )?,
+            pg_upkeep_interval: interval_var(
+                "CATALOGUE_PG_UPKEEP_INTERVAL",
+                DEFAULT_PG_UPKEEP_SECS,
+            )?,
             blob_sweep_grace: Duration::from_secs(parse_var(
                 "CATALOGUE_BLOB_SWEEP_GRACE",
                 DEFAULT_BLOB_SWEEP_SECS,
@@ -111,7 +119,7 @@ impl Config {
     }
 
     /// A configuration for tests: port 0 on localhost, one worker, the given database and
-    /// blob directory, no periodic sweep.
+    /// blob directory, no periodic sweep and no periodic table upkeep.
     pub fn for_testing(database_url: impl Into<String>, blob_dir: impl Into<PathBuf>) -> Self {
         Self {
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
@@ -126,9 +134,16 @@ impl Config {
             blob_sweep_interval: None,
             blob_sweep_grace: Duration::from_secs(DEFAULT_BLOB_SWEEP_SECS),
             field_index: false,
+            pg_upkeep_interval: None,
             service_token: None,
         }
     }
+}
+
+/// Whether a database URL names PostgreSQL (the production backend, where the field index is
+/// on by default).
+pub fn is_postgres(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
 }
 
 fn var_or(name: &str, default: &str) -> String {
@@ -136,6 +151,13 @@ fn var_or(name: &str, default: &str) -> String {
         .ok()
         .filter(|v| !v.is_empty())
         .unwrap_or_else(|| default.to_owned())
+}
+
+/// An interval in seconds; `0` turns what it paces off (`None`).
+fn interval_var(name: &str, default_secs: u64) -> anyhow::Result<Option<Duration>> {
+    Ok(Some(parse_var(name, default_secs)?)
+        .filter(|secs| *secs > 0)
+        .map(Duration::from_secs))
 }
 
 fn parse_var<T>(name: &str, default: T) -> anyhow::Result<T>

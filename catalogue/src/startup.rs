@@ -35,6 +35,7 @@ pub struct Application {
     server: Server,
     sweeper: Option<AbortOnDrop>,
     count_folder: AbortOnDrop,
+    upkeep: Option<AbortOnDrop>,
 }
 
 /// The periodic blob sweep, stopped with the server (or when the application is dropped).
@@ -54,6 +55,7 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let _sweeper = self.sweeper;
         let _count_folder = self.count_folder;
+        let _upkeep = self.upkeep;
         self.server.await
     }
 }
@@ -88,6 +90,12 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
         )))
     });
     let count_folder = AbortOnDrop(tokio::spawn(crate::counts::run_count_folder(repo.clone())));
+    let upkeep = config.pg_upkeep_interval.map(|interval| {
+        AbortOnDrop(tokio::spawn(crate::counts::run_upkeep(
+            repo.clone(),
+            interval,
+        )))
+    });
     let state = web::Data::new(AppState {
         repo,
         store,
@@ -123,5 +131,6 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
         server: server.run(),
         sweeper,
         count_folder,
+        upkeep,
     })
 }

@@ -7,6 +7,7 @@ mod lists;
 mod pg;
 pub mod positions;
 mod sqlite;
+pub mod upkeep;
 
 use serde::Serialize;
 use serde_json::Value;
@@ -206,6 +207,15 @@ impl Repository {
     /// Folds pending count deltas into the kept counts; how many counts changed.
     pub async fn fold_counts(&self) -> Result<u64, ApiError> {
         dispatch!(self, fold_counts())
+    }
+
+    /// Vacuums and analyses the tables that are due when the PostgreSQL server runs without
+    /// autovacuum (ADR-25); nothing on SQLite.
+    pub async fn upkeep(&self) -> Result<Vec<upkeep::TableUpkeep>, ApiError> {
+        match self {
+            Repository::Postgres(pool) => upkeep::upkeep(pool).await,
+            Repository::Sqlite(_) => Ok(Vec::new()),
+        }
     }
 
     /// A whole package in one transaction (ADR-23).

@@ -16,3 +16,4 @@ mod packages;
 mod queries;
 mod service_token;
 mod sweep;
+mod upkeep;
