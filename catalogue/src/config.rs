@@ -57,9 +57,9 @@ pub struct Config {
     /// `CATALOGUE_BLOB_SWEEP_GRACE` in seconds, default 3600: what was written more recently
     /// is never swept.
     pub blob_sweep_grace: Duration,
-    /// `CATALOGUE_FIELD_INDEX` (`true` / `false`; default `true` on PostgreSQL, `false` on
-    /// SQLite): keep the field index that serves descriptor field filters at scale, at a cost
-    /// on every descriptor write (ADR-22, ADR-25).
+    /// `CATALOGUE_FIELD_INDEX` (`true` / `false`, default `false`): keep the field index
+    /// that serves descriptor field filters at scale, at a cost on every descriptor write
+    /// (ADR-22, ADR-25).
     pub field_index: bool,
     /// `CATALOGUE_PG_UPKEEP_INTERVAL` in seconds, default 10; `0` turns it off: how often the
     /// catalogue checks whether its PostgreSQL tables need `VACUUM` / `ANALYZE` when the
@@ -82,13 +82,12 @@ pub const DEFAULT_PG_UPKEEP_SECS: u64 = 10;
 
 impl Config {
     pub fn from_env() -> anyhow::Result<Self> {
-        let database_url = var_or("CATALOGUE_DATABASE_URL", DEFAULT_DATABASE_URL);
         Ok(Self {
             bind: var_or("CATALOGUE_BIND", DEFAULT_BIND)
                 .parse()
                 .context("CATALOGUE_BIND must be host:port")?,
-            field_index: parse_var("CATALOGUE_FIELD_INDEX", is_postgres(&database_url))?,
-            database_url,
+            database_url: var_or("CATALOGUE_DATABASE_URL", DEFAULT_DATABASE_URL),
+            field_index: parse_var("CATALOGUE_FIELD_INDEX", false)?,
             db_max_connections: parse_var("CATALOGUE_DB_MAX_CONNECTIONS", 10)?,
             blob_store: BlobStoreUrl::parse(&var_or("CATALOGUE_BLOB_STORE", DEFAULT_BLOB_STORE))?,
             max_upload_bytes: parse_var("CATALOGUE_MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES)?,
@@ -140,8 +139,7 @@ impl Config {
     }
 }
 
-/// Whether a database URL names PostgreSQL (the production backend, where the field index is
-/// on by default).
+/// Whether a database URL names PostgreSQL.
 pub fn is_postgres(url: &str) -> bool {
     url.starts_with("postgres://") || url.starts_with("postgresql://")
 }
