@@ -87,7 +87,6 @@ impl Config {
                 .parse()
                 .context("CATALOGUE_BIND must be host:port")?,
             database_url: var_or("CATALOGUE_DATABASE_URL", DEFAULT_DATABASE_URL),
-            field_index: parse_var("CATALOGUE_FIELD_INDEX", false)?,
             db_max_connections: parse_var("CATALOGUE_DB_MAX_CONNECTIONS", 10)?,
             blob_store: BlobStoreUrl::parse(&var_or("CATALOGUE_BLOB_STORE", DEFAULT_BLOB_STORE))?,
             max_upload_bytes: parse_var("CATALOGUE_MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES)?,
@@ -105,6 +104,7 @@ impl Config {
                 "CATALOGUE_BLOB_SWEEP_INTERVAL",
                 DEFAULT_BLOB_SWEEP_SECS,
             )?,
+            field_index: parse_var("CATALOGUE_FIELD_INDEX", false)?,
             pg_upkeep_interval: interval_var(
                 "CATALOGUE_PG_UPKEEP_INTERVAL",
                 DEFAULT_PG_UPKEEP_SECS,
@@ -137,11 +137,6 @@ impl Config {
             service_token: None,
         }
     }
-}
-
-/// Whether a database URL names PostgreSQL.
-pub fn is_postgres(url: &str) -> bool {
-    url.starts_with("postgres://") || url.starts_with("postgresql://")
 }
 
 fn var_or(name: &str, default: &str) -> String {

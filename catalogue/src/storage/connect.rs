@@ -35,7 +35,7 @@ pub async fn connect(
 }
 
 async fn open(url: &str, max_connections: u32) -> anyhow::Result<Repository> {
-    if crate::config::is_postgres(url) {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         // The catalogue's queries are short index scans: a parallel plan only adds the start
         // of its workers (10-20 ms on a busy host), so the sessions plan without them; and
         // each execution is planned for its values (a generic plan of a page cannot know its

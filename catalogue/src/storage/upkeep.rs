@@ -18,16 +18,16 @@ use crate::error::ApiError;
 /// `autovacuum_analyze_threshold` 50 + 10 % for changes), or nothing when the server's own
 /// autovacuum runs.
 const TABLES_DUE: &str = "\
-    SELECT quote_ident(s.relname) AS name, \
-           s.n_dead_tup > 50 + 0.2 * greatest(c.reltuples, 0) \
-             OR s.n_ins_since_vacuum > 1000 + 0.2 * greatest(c.reltuples, 0) AS vacuum \
-    FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid \
-    WHERE s.schemaname = current_schema() \
-      AND current_setting('autovacuum') = 'off' \
-      AND (s.n_dead_tup > 50 + 0.2 * greatest(c.reltuples, 0) \
-           OR s.n_ins_since_vacuum > 1000 + 0.2 * greatest(c.reltuples, 0) \
-           OR s.n_mod_since_analyze > 50 + 0.1 * greatest(c.reltuples, 0)) \
-    ORDER BY s.relname";
+    SELECT name, vacuum_due AS vacuum FROM ( \
+      SELECT quote_ident(s.relname) AS name, \
+             s.n_dead_tup > 50 + 0.2 * greatest(c.reltuples, 0) \
+               OR s.n_ins_since_vacuum > 1000 + 0.2 * greatest(c.reltuples, 0) AS vacuum_due, \
+             s.n_mod_since_analyze > 50 + 0.1 * greatest(c.reltuples, 0) AS analyze_due \
+      FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid \
+      WHERE s.schemaname = current_schema() AND current_setting('autovacuum') = 'off' \
+    ) due \
+    WHERE vacuum_due OR analyze_due \
+    ORDER BY name";
 
 /// The session advisory lock of the upkeep: one catalogue at a time does it.
 const UPKEEP_LOCK: i64 = 0x534f_4e41_5442;

@@ -55,11 +55,7 @@ pub fn spooled(temp_dir: &Path) -> io::Result<Vec<PathBuf>> {
     let mut found = Vec::new();
     for entry in std::fs::read_dir(temp_dir)? {
         let entry = entry?;
-        let ours = entry
-            .file_name()
-            .to_str()
-            .is_some_and(|name| name.starts_with(PREFIX));
-        if !ours || !entry.file_type()?.is_dir() {
+        if !is_packager_folder(&entry)? {
             found.push(entry.path());
             continue;
         }
@@ -73,16 +69,21 @@ pub fn spooled(temp_dir: &Path) -> io::Result<Vec<PathBuf>> {
     Ok(found)
 }
 
+/// Whether an entry of the temp dir is a packager's folder (`packager-*`, a directory).
+fn is_packager_folder(entry: &std::fs::DirEntry) -> io::Result<bool> {
+    let named = entry
+        .file_name()
+        .to_str()
+        .is_some_and(|name| name.starts_with(PREFIX));
+    Ok(named && entry.file_type()?.is_dir())
+}
+
 /// Removes every `packager-*` folder whose lock nobody holds; how many.
 fn remove_abandoned(temp_dir: &Path) -> io::Result<usize> {
     let mut removed = 0;
     for entry in std::fs::read_dir(temp_dir)? {
         let entry = entry?;
-        let owned = entry
-            .file_name()
-            .to_str()
-            .is_some_and(|name| name.starts_with(PREFIX));
-        if !owned || !entry.file_type()?.is_dir() {
+        if !is_packager_folder(&entry)? {
             continue;
         }
         let Ok(lock) = File::options().write(true).open(entry.path().join(LOCK)) else {
