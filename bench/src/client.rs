@@ -1,4 +1,5 @@
-//! A gatekeeper client: upload, then poll the status until the process is terminal.
+//! A gatekeeper client: upload, then ask the status until the process is terminal: each
+//! question waits for the finish (`?wait=`), or, with no wait, is repeated after a pause.
 
 use std::{
     path::Path,
@@ -18,6 +19,8 @@ pub struct Gatekeeper {
     base: String,
     /// Pause between two status polls.
     pub poll: Duration,
+    /// How long one status question may wait for the finish; zero polls instead.
+    pub wait: Duration,
 }
 
 /// A finished on-boarding.
@@ -41,7 +44,7 @@ impl Outcome {
 }
 
 impl Gatekeeper {
-    pub fn new(base: &str, poll: Duration) -> Self {
+    pub fn new(base: &str, poll: Duration, wait: Duration) -> Self {
         let http = reqwest::Client::builder()
             .pool_max_idle_per_host(64)
             .build()
@@ -50,6 +53,7 @@ impl Gatekeeper {
             http,
             base: base.to_owned(),
             poll,
+            wait,
         }
     }
 
@@ -120,7 +124,10 @@ impl Gatekeeper {
     }
 
     pub async fn wait_terminal(&self, id: &str, limit: Duration) -> Result<Value> {
-        let url = format!("{}/api/v3/packages/status/{id}", self.base);
+        let mut url = format!("{}/api/v3/packages/status/{id}", self.base);
+        if !self.wait.is_zero() {
+            url.push_str(&format!("?wait={}", self.wait.as_secs_f64()));
+        }
         let start = Instant::now();
         loop {
             let response = self.http.get(&url).send().await?;
@@ -135,7 +142,9 @@ impl Gatekeeper {
             if start.elapsed() > limit {
                 bail!("process {id} not terminal after {limit:?}");
             }
-            tokio::time::sleep(self.poll).await;
+            if self.wait.is_zero() {
+                tokio::time::sleep(self.poll).await;
+            }
         }
     }
 }

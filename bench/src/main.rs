@@ -67,6 +67,10 @@ struct Args {
     /// of their own.
     #[arg(long, default_value_t = 20)]
     p2_poll_ms: u64,
+    /// How long one status question waits for the process to finish (`?wait=`), in seconds;
+    /// 0 polls with the pauses above instead, as clients without `wait` do.
+    #[arg(long, default_value_t = 10.0)]
+    status_wait_s: f64,
     /// Extra `KEY=VALUE` environment for every service (repeatable).
     #[arg(long = "env", value_parser = parse_env)]
     extra_env: Vec<(String, String)>,
@@ -141,6 +145,7 @@ async fn main() -> Result<()> {
         p4_samples: args.p4_samples,
         poll: Duration::from_millis(args.poll_ms),
         p2_poll: Duration::from_millis(args.p2_poll_ms),
+        status_wait: Duration::from_secs_f64(args.status_wait_s),
     };
     let scenarios = match args.scenario {
         Scenario::All => vec![Scenario::P1, Scenario::P2, Scenario::P3, Scenario::P4],

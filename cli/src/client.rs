@@ -35,6 +35,11 @@ impl Gatekeeper {
         })
     }
 
+    /// The time limit of one bounded request (`--timeout`).
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
     /// `<api>/<path>`, e.g. `url("/packages")`.
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.api)

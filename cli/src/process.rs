@@ -19,6 +19,9 @@ use crate::ui::{self, Ui};
 /// Consecutive failed status queries tolerated while following (a gatekeeper restart).
 const POLL_RETRIES: u32 = 5;
 
+/// The longest one status question of `follow` waits for the finish.
+const STATUS_WAIT: Duration = Duration::from_secs(10);
+
 /// `sonata upload`: stream the file, then (unless `--no-wait`) follow the process.
 pub async fn upload(gk: &Gatekeeper, args: &Upload, ui: Ui) -> Result<(), CliError> {
     let accepted = send_package(gk, args, ui).await?;
@@ -40,7 +43,7 @@ pub async fn status(gk: &Gatekeeper, args: &Status, ui: Ui) -> Result<(), CliErr
     let body = if args.wait {
         follow(gk, args.process_id, args.follow, ui).await?
     } else {
-        query(gk, args.process_id).await?
+        query(gk, args.process_id, Duration::ZERO).await?
     };
     if is_finished(&body) {
         return report_outcome(&body, ui, Report::Status);
@@ -105,9 +108,15 @@ async fn send_package(gk: &Gatekeeper, args: &Upload, ui: Ui) -> Result<ProcessA
     Ok(accepted)
 }
 
-async fn query(gk: &Gatekeeper, id: Uuid) -> Result<Value, CliError> {
+/// The status of `id`; the gatekeeper holds a running process's answer for up to `wait`
+/// (ADR-26), so a finish is seen when it happens rather than at the next poll.
+async fn query(gk: &Gatekeeper, id: Uuid, wait: Duration) -> Result<Value, CliError> {
+    let wait = wait.min(STATUS_WAIT).min(gk.timeout() / 2);
     let (body, _) = gk
-        .get_json::<Value>(&format!("/packages/status/{id}"), &[])
+        .get_json::<Value>(
+            &format!("/packages/status/{id}"),
+            &[("wait", format!("{:.3}", wait.as_secs_f64()))],
+        )
         .await?;
     Ok(body)
 }
@@ -123,7 +132,8 @@ async fn follow(gk: &Gatekeeper, id: Uuid, opts: Follow, ui: Ui) -> Result<Value
     let deadline = Instant::now() + opts.wait_timeout.0;
     let mut failures = 0;
     let result = loop {
-        match query(gk, id).await {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match query(gk, id, left).await {
             Ok(body) if is_finished(&body) => break Ok(body),
             Ok(body) => {
                 failures = 0;

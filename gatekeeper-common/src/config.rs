@@ -69,6 +69,12 @@ pub struct Config {
     pub workers: usize,
     /// `GATEKEEPER_DB_MAX_CONNECTIONS`, default `10`.
     pub db_max_connections: u32,
+    /// `GATEKEEPER_STATUS_MAX_WAIT`, default `10s`: the longest a status request with `wait`
+    /// is held before it answers the running state (longer waits are cut to this).
+    pub status_max_wait: Duration,
+    /// `GATEKEEPER_STATUS_MAX_WAITERS`, default `10000`: status requests held at once; more
+    /// are answered at once.
+    pub status_max_waiters: usize,
 }
 
 impl Default for Config {
@@ -101,6 +107,8 @@ impl Default for Config {
             catalogue_answer_timeout: Duration::from_secs(30),
             workers: 2,
             db_max_connections: 10,
+            status_max_wait: Duration::from_secs(10),
+            status_max_waiters: 10_000,
         }
     }
 }
@@ -158,6 +166,8 @@ impl Config {
             )?,
             workers: number("GATEKEEPER_WORKERS", d.workers)?,
             db_max_connections: number("GATEKEEPER_DB_MAX_CONNECTIONS", d.db_max_connections)?,
+            status_max_wait: duration("GATEKEEPER_STATUS_MAX_WAIT", d.status_max_wait)?,
+            status_max_waiters: number("GATEKEEPER_STATUS_MAX_WAITERS", d.status_max_waiters)?,
         })
     }
 

@@ -89,6 +89,7 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
         internal_http,
         settings,
         alive_since: chrono::Utc::now(),
+        shutdown: shutdown.subscribe(),
     });
     let openapi = openapi();
     let server = HttpServer::new(move || app(state.clone(), openapi.clone()))
@@ -135,6 +136,8 @@ fn settings(config: &Config, port: u16) -> Settings {
             .as_deref()
             .map(|secret| JwtAuth::new(secret, config.jwt_roles.clone())),
         callback_allowlist: config.callback_allowlist.clone(),
+        status_max_wait: config.status_max_wait,
+        status_max_waiters: config.status_max_waiters,
         service_token: config.service_token.clone(),
     }
 }

@@ -28,6 +28,9 @@ pub struct Settings {
     /// `SONATA_SERVICE_TOKEN`, required on the on-change callback when set.
     pub service_token: Option<ServiceToken>,
     pub callback_allowlist: Vec<String>,
+    /// How long a status request may wait for its process to finish, and how many may wait.
+    pub status_max_wait: Duration,
+    pub status_max_waiters: usize,
 }
 
 impl Settings {
@@ -44,6 +47,8 @@ pub struct AppState {
     pub catalogue: Catalogue,
     pub settings: Settings,
     pub alive_since: DateTime<Utc>,
+    /// Turns true when the application stops: waiting status requests answer then.
+    pub shutdown: tokio::sync::watch::Receiver<bool>,
 }
 
 pub type State = actix_web::web::Data<AppState>;

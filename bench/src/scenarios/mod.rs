@@ -24,6 +24,8 @@ pub struct Options {
     pub p4_samples: usize,
     pub poll: Duration,
     pub p2_poll: Duration,
+    /// How long one status question waits for the finish; zero polls.
+    pub status_wait: Duration,
 }
 
 /// A tag unique to this process and `n`, for distinct package names.

@@ -7,7 +7,7 @@ use crate::{client::Gatekeeper, package::Example, platform::Platform, report::Re
 
 pub async fn p1(platform: &Platform, options: &Options, report: &mut Report) -> Result<()> {
     let example = Example::load(&options.example)?;
-    let gk = Gatekeeper::new(&platform.gatekeeper, options.poll);
+    let gk = Gatekeeper::new(&platform.gatekeeper, options.poll, options.status_wait);
     // Warm-up: connections, prepared statements, page cache.
     for n in 0..10 {
         gk.onboard(example.variant(&tag("w1", n))?, "example.tgo", None)

@@ -15,7 +15,7 @@ use crate::{client::Gatekeeper, package::Example, platform::Platform, report::Re
 
 pub async fn p2(platform: &Platform, options: &Options, report: &mut Report) -> Result<()> {
     let example = Arc::new(Example::load(&options.example)?);
-    let gk = Gatekeeper::new(&platform.gatekeeper, options.p2_poll);
+    let gk = Gatekeeper::new(&platform.gatekeeper, options.p2_poll, options.status_wait);
     let counter = Arc::new(AtomicUsize::new(0));
     let start = Instant::now();
     let window = options.p2_duration;

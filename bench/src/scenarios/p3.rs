@@ -34,12 +34,17 @@ pub async fn p3(platform: &Platform, options: &Options, report: &mut Report) -> 
         package.display(),
         built.elapsed().as_secs_f64()
     );
-    let result = measure(platform, &package, report).await;
+    let result = measure(platform, &package, options, report).await;
     let _ = std::fs::remove_file(&package);
     result
 }
 
-async fn measure(platform: &Platform, package: &Path, report: &mut Report) -> Result<()> {
+async fn measure(
+    platform: &Platform,
+    package: &Path,
+    options: &Options,
+    report: &mut Report,
+) -> Result<()> {
     let size = std::fs::metadata(package)?.len();
     // The baseline of the same run: hash the bytes once and copy them once.
     let copy = platform.scratch().join("big-copy.tgo");
@@ -47,7 +52,11 @@ async fn measure(platform: &Platform, package: &Path, report: &mut Report) -> Re
     let cp = timed("cp", &[package, &copy])?;
     std::fs::remove_file(&copy)?;
     let baseline = hash + cp;
-    let gk = Gatekeeper::new(&platform.gatekeeper, Duration::from_millis(20));
+    let gk = Gatekeeper::new(
+        &platform.gatekeeper,
+        Duration::from_millis(20),
+        options.status_wait,
+    );
     let callback = format!("{}/api/v1/packages/on-change", platform.callback);
     let outcome = gk.onboard_file(package, Some(&callback)).await?;
     if !outcome.succeeded() {

@@ -5,7 +5,9 @@
 
 pub mod outbox;
 pub mod processes;
+pub mod waiters;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -25,11 +27,12 @@ pub enum Backend {
     Sqlite,
 }
 
-/// The pool and its backend.
+/// The pool, its backend, and the status requests waiting for processes to finish.
 #[derive(Clone)]
 pub struct Db {
     pub pool: AnyPool,
     pub backend: Backend,
+    pub waiters: Arc<waiters::Waiters>,
 }
 
 impl Db {
@@ -61,7 +64,11 @@ impl Db {
             .run(&pool)
             .await
             .context("applying the gatekeeper's database migrations")?;
-        Ok(Self { pool, backend })
+        Ok(Self {
+            pool,
+            backend,
+            waiters: Arc::default(),
+        })
     }
 
     /// A trivial query, for readiness.

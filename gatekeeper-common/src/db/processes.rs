@@ -116,6 +116,7 @@ pub async fn delete(db: &Db, id: ProcessId) -> Result<(), sqlx::Error> {
         .bind(id.to_string())
         .execute(&db.pool)
         .await?;
+    db.waiters.wake(id);
     Ok(())
 }
 
@@ -192,6 +193,7 @@ pub async fn finish(
         }
     }
     tx.commit().await?;
+    db.waiters.wake(id);
     Ok(Finished::Now { record, callbacks })
 }
 

@@ -22,5 +22,6 @@ mod restart;
 mod service_shape;
 mod service_token;
 mod status;
+mod status_wait;
 mod timeout;
 mod upload;
