@@ -130,6 +130,7 @@ impl Gatekeeper {
         }
         let start = Instant::now();
         loop {
+            let asked = Instant::now();
             let response = self.http.get(&url).send().await?;
             let status = response.status();
             let body: Value = response.json().await.context("status answer")?;
@@ -142,7 +143,9 @@ impl Gatekeeper {
             if start.elapsed() > limit {
                 bail!("process {id} not terminal after {limit:?}");
             }
-            if self.wait.is_zero() {
+            // A held answer that ran out of time is asked again at once; an early "running"
+            // (a gatekeeper that does not hold, or holds no more requests) after the pause.
+            if asked.elapsed() < self.wait {
                 tokio::time::sleep(self.poll).await;
             }
         }

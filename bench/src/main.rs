@@ -69,7 +69,7 @@ struct Args {
     p2_poll_ms: u64,
     /// How long one status question waits for the process to finish (`?wait=`), in seconds;
     /// 0 polls with the pauses above instead, as clients without `wait` do.
-    #[arg(long, default_value_t = 10.0)]
+    #[arg(long, default_value_t = 10.0, value_parser = parse_seconds)]
     status_wait_s: f64,
     /// Extra `KEY=VALUE` environment for every service (repeatable).
     #[arg(long = "env", value_parser = parse_env)]
@@ -78,6 +78,13 @@ struct Args {
     /// per-stage timings) after a successful run too; its path is printed.
     #[arg(long)]
     keep_logs: bool,
+}
+
+fn parse_seconds(raw: &str) -> Result<f64, String> {
+    match raw.parse::<f64>() {
+        Ok(s) if s.is_finite() && (0.0..=3600.0).contains(&s) => Ok(s),
+        _ => Err(format!("{raw:?} is not a number of seconds from 0 to 3600")),
+    }
 }
 
 fn parse_env(text: &str) -> Result<(String, String), String> {

@@ -112,11 +112,13 @@ async fn send_package(gk: &Gatekeeper, args: &Upload, ui: Ui) -> Result<ProcessA
 /// (ADR-26), so a finish is seen when it happens rather than at the next poll.
 async fn query(gk: &Gatekeeper, id: Uuid, wait: Duration) -> Result<Value, CliError> {
     let wait = wait.min(STATUS_WAIT).min(gk.timeout() / 2);
+    let query = if wait.is_zero() {
+        Vec::new()
+    } else {
+        vec![("wait", format!("{:.3}", wait.as_secs_f64()))]
+    };
     let (body, _) = gk
-        .get_json::<Value>(
-            &format!("/packages/status/{id}"),
-            &[("wait", format!("{:.3}", wait.as_secs_f64()))],
-        )
+        .get_json::<Value>(&format!("/packages/status/{id}"), &query)
         .await?;
     Ok(body)
 }

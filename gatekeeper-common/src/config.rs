@@ -72,9 +72,12 @@ pub struct Config {
     /// `GATEKEEPER_STATUS_MAX_WAIT`, default `10s`: the longest a status request with `wait`
     /// is held before it answers the running state (longer waits are cut to this).
     pub status_max_wait: Duration,
-    /// `GATEKEEPER_STATUS_MAX_WAITERS`, default `10000`: status requests held at once; more
+    /// `GATEKEEPER_STATUS_MAX_WAITERS`, default `1000`: status requests held at once; more
     /// are answered at once.
     pub status_max_waiters: usize,
+    /// `GATEKEEPER_STATUS_REREAD_INTERVAL`, default `1s`: how often a held status request
+    /// reads its process again (for a finish recorded by another replica).
+    pub status_reread_interval: Duration,
 }
 
 impl Default for Config {
@@ -108,7 +111,8 @@ impl Default for Config {
             workers: 2,
             db_max_connections: 10,
             status_max_wait: Duration::from_secs(10),
-            status_max_waiters: 10_000,
+            status_max_waiters: 1000,
+            status_reread_interval: Duration::from_secs(1),
         }
     }
 }
@@ -168,6 +172,10 @@ impl Config {
             db_max_connections: number("GATEKEEPER_DB_MAX_CONNECTIONS", d.db_max_connections)?,
             status_max_wait: duration("GATEKEEPER_STATUS_MAX_WAIT", d.status_max_wait)?,
             status_max_waiters: number("GATEKEEPER_STATUS_MAX_WAITERS", d.status_max_waiters)?,
+            status_reread_interval: duration(
+                "GATEKEEPER_STATUS_REREAD_INTERVAL",
+                d.status_reread_interval,
+            )?,
         })
     }
 

@@ -1,6 +1,7 @@
 //! Building and running the service: database, background workers and the HTTP server.
 
 use std::net::TcpListener;
+use std::time::Duration;
 
 use actix_web::{dev::Server, web, App, HttpServer};
 use tokio::sync::watch;
@@ -136,8 +137,9 @@ fn settings(config: &Config, port: u16) -> Settings {
             .as_deref()
             .map(|secret| JwtAuth::new(secret, config.jwt_roles.clone())),
         callback_allowlist: config.callback_allowlist.clone(),
-        status_max_wait: config.status_max_wait,
+        status_max_wait: config.status_max_wait.min(MAX_STATUS_WAIT),
         status_max_waiters: config.status_max_waiters,
+        status_reread_interval: config.status_reread_interval.max(Duration::from_millis(10)),
         service_token: config.service_token.clone(),
     }
 }
@@ -251,9 +253,40 @@ impl Application {
     }
 
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        // actix stops gracefully on SIGTERM / SIGINT and waits for the requests in flight:
+        // the workers and the waiting status requests are told at once, so that they answer.
+        let shutdown = self.stop.shutdown.clone();
+        let signalled = tokio::spawn(async move {
+            stop_signal().await;
+            shutdown.send_replace(true);
+        });
         let result = self.server.await;
+        signalled.abort();
         self.stop.shutdown.send_replace(true);
         result?;
         Ok(())
     }
+}
+
+/// The longest `GATEKEEPER_STATUS_MAX_WAIT` taken.
+const MAX_STATUS_WAIT: Duration = Duration::from_secs(3600);
+
+/// SIGTERM or SIGINT (Ctrl-C); never, where they cannot be listened to.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let (Ok(mut term), Ok(mut int)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) else {
+            return std::future::pending().await;
+        };
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    std::future::pending::<()>().await;
 }

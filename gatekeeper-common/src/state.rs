@@ -31,6 +31,8 @@ pub struct Settings {
     /// How long a status request may wait for its process to finish, and how many may wait.
     pub status_max_wait: Duration,
     pub status_max_waiters: usize,
+    /// How often a waiting status request reads its process again.
+    pub status_reread_interval: Duration,
 }
 
 impl Settings {

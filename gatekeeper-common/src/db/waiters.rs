@@ -16,7 +16,8 @@ pub struct Waiters {
 
 #[derive(Default)]
 struct Inner {
-    by_process: HashMap<ProcessId, Arc<Notify>>,
+    /// The wake-up of each waited-for process and how many requests wait for it.
+    by_process: HashMap<ProcessId, (Arc<Notify>, usize)>,
     waiting: usize,
 }
 
@@ -36,7 +37,9 @@ impl Waiters {
             return None;
         }
         inner.waiting += 1;
-        let notify = inner.by_process.entry(id).or_default().clone();
+        let (notify, count) = inner.by_process.entry(id).or_default();
+        *count += 1;
+        let notify = notify.clone();
         Some(Waiter {
             waiters: self,
             id,
@@ -46,7 +49,7 @@ impl Waiters {
 
     /// Wakes every request waiting for `id` (it finished, or was forgotten).
     pub fn wake(&self, id: ProcessId) {
-        if let Some(notify) = self.lock().by_process.get(&id) {
+        if let Some((notify, _)) = self.lock().by_process.get(&id) {
             notify.notify_waiters();
         }
     }
@@ -76,8 +79,14 @@ impl Drop for Waiter<'_> {
     fn drop(&mut self) {
         let mut inner = self.waiters.lock();
         inner.waiting -= 1;
-        // The map's reference and this one: the last waiter of the process leaves.
-        if Arc::strong_count(&self.notify) == 2 {
+        let last = inner
+            .by_process
+            .get_mut(&self.id)
+            .is_some_and(|(_, count)| {
+                *count -= 1;
+                *count == 0
+            });
+        if last {
             inner.by_process.remove(&self.id);
         }
     }
@@ -115,6 +124,28 @@ mod tests {
         assert!(tokio::time::timeout(Duration::from_millis(50), wake)
             .await
             .is_err());
+    }
+
+    #[test]
+    fn waiters_leaving_at_once_from_two_threads_leave_no_entry() {
+        let waiters = Arc::new(Waiters::default());
+        for _ in 0..200 {
+            let id = id();
+            let barrier = Arc::new(std::sync::Barrier::new(2));
+            let leave = |w: Arc<Waiters>, b: Arc<std::sync::Barrier>| {
+                std::thread::spawn(move || {
+                    let waiter = w.join(id, 10).unwrap();
+                    b.wait();
+                    drop(waiter);
+                })
+            };
+            let a = leave(waiters.clone(), barrier.clone());
+            let b = leave(waiters.clone(), barrier);
+            a.join().unwrap();
+            b.join().unwrap();
+        }
+        assert_eq!(waiters.waiting(), 0);
+        assert!(waiters.lock().by_process.is_empty());
     }
 
     #[test]

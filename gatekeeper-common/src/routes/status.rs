@@ -55,10 +55,6 @@ impl StatusWait {
     }
 }
 
-/// How often a waiting request reads its process again, for a finish recorded by another
-/// gatekeeper replica (this one's own finishes wake it at once).
-const REREAD_EVERY: Duration = Duration::from_secs(1);
-
 /// The status of an on-boarding process: the running shape, or the finished on-change event.
 /// With `wait`, a running process's answer is held until it finishes or the wait is over.
 #[utoipa::path(
@@ -114,22 +110,27 @@ async fn wait_for_finish(
     id: ProcessId,
     wait: Duration,
 ) -> Result<ProcessRecord, ApiError> {
+    let settings = &state.settings;
     let deadline = Instant::now() + wait;
-    let Some(waiter) = state.db.waiters.join(id, state.settings.status_max_waiters) else {
+    let Some(waiter) = state.db.waiters.join(id, settings.status_max_waiters) else {
         return find(state, id).await;
     };
     let mut shutdown = state.shutdown.clone();
+    let mut stopping = *shutdown.borrow_and_update();
     loop {
         let woken = waiter.next_wake();
         let record = find(state, id).await?;
         let now = Instant::now();
-        if record.event.is_some() || now >= deadline || *shutdown.borrow() {
+        if record.event.is_some() || now >= deadline || stopping {
             return Ok(record);
         }
+        // This gatekeeper's own finishes wake the request; another replica's are seen when
+        // it reads again.
+        let reread = deadline.min(now + settings.status_reread_interval);
         tokio::select! {
             () = woken => {}
-            () = tokio::time::sleep_until(deadline.min(now + REREAD_EVERY)) => {}
-            _ = shutdown.changed() => {}
+            () = tokio::time::sleep_until(reread) => {}
+            _ = shutdown.changed() => stopping = true,
         }
     }
 }

@@ -31,8 +31,12 @@ struct Stack {
 }
 
 /// The status of `id` asked with `?wait=<wait>` in a task: (HTTP status, body, time taken).
+/// A request that is not answered within 30 s fails the test.
 fn ask(app: &TestApp, id: &str, wait: &str) -> JoinHandle<(u16, Value, Duration)> {
-    let client = app.client.clone();
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(45))
+        .build()
+        .unwrap();
     let url = app.url(&format!("/packages/status/{id}?wait={wait}"));
     tokio::spawn(async move {
         let start = Instant::now();
@@ -44,9 +48,14 @@ fn ask(app: &TestApp, id: &str, wait: &str) -> JoinHandle<(u16, Value, Duration)
 }
 
 async fn a_waiting_request_answers_when_its_process_finishes(backend: Backend) {
-    let stack = gated(backend, |_| {}).await;
+    // No rereads within the 30 s wait: only the finish's wake-up answers it before its end.
+    let stack = gated(backend, |c| {
+        c.status_reread_interval = Duration::from_secs(60);
+        c.status_max_wait = Duration::from_secs(30);
+    })
+    .await;
     let id = stack.app.upload_ok("w.tgo", sample("waited"), &[]).await;
-    let waiting = ask(&stack.app, &id, "20");
+    let waiting = ask(&stack.app, &id, "30");
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(
         !waiting.is_finished(),
@@ -54,7 +63,13 @@ async fn a_waiting_request_answers_when_its_process_finishes(backend: Backend) {
     );
 
     stack.platform.gate().open();
+    let opened = Instant::now();
     let (status, body, _) = waiting.await.unwrap();
+    let after_open = opened.elapsed();
+    assert!(
+        after_open < Duration::from_secs(20),
+        "woken by the finish, not by the end of the wait: {after_open:?}"
+    );
     assert_eq!(status, 200);
     assert_eq!(body["package_process_status"], "success", "{body}");
     let (_, stored) = stack.app.get_json(&format!("/packages/status/{id}")).await;
@@ -76,8 +91,23 @@ async fn a_wait_that_ends_first_answers_the_running_state(backend: Backend) {
     assert_eq!((status, &body["status"]), (200, &Value::from("running")));
     assert!(took >= Duration::from_millis(400), "{took:?}");
     assert!(
-        took < Duration::from_secs(60),
+        took < Duration::from_secs(5),
         "cut to the maximum: {took:?}"
+    );
+}
+
+async fn a_stopping_gatekeeper_answers_its_waiting_requests(backend: Backend) {
+    let stack = gated(backend, |_| {}).await;
+    let id = stack.app.upload_ok("s.tgo", sample("stopping"), &[]).await;
+    let waiting = ask(&stack.app, &id, "20");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(!waiting.is_finished(), "the request is held");
+    stack.app.stopper.stop().await;
+    let (status, body, took) = waiting.await.unwrap();
+    assert_eq!((status, &body["status"]), (200, &Value::from("running")));
+    assert!(
+        took < Duration::from_secs(15),
+        "answered at the stop: {took:?}"
     );
 }
 
@@ -85,11 +115,12 @@ async fn requests_over_the_waiter_limit_are_answered_at_once(backend: Backend) {
     let stack = gated(backend, |c| c.status_max_waiters = 1).await;
     let id = stack.app.upload_ok("l.tgo", sample("limited"), &[]).await;
     let first = ask(&stack.app, &id, "20");
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
     assert!(!first.is_finished(), "the first request waits");
 
-    let (status, body, _) = ask(&stack.app, &id, "20").await.unwrap();
+    let (status, body, took) = ask(&stack.app, &id, "20").await.unwrap();
     assert_eq!((status, &body["status"]), (200, &Value::from("running")));
+    assert!(took < Duration::from_secs(10), "not held: {took:?}");
     assert!(
         !first.is_finished(),
         "the second was answered while the first still waited"
@@ -119,6 +150,7 @@ async fn malformed_waits_and_unknown_processes(backend: Backend) {
 both_backends!(
     a_waiting_request_answers_when_its_process_finishes,
     a_wait_that_ends_first_answers_the_running_state,
+    a_stopping_gatekeeper_answers_its_waiting_requests,
     requests_over_the_waiter_limit_are_answered_at_once,
     malformed_waits_and_unknown_processes,
 );
