@@ -143,9 +143,10 @@ impl Gatekeeper {
             if start.elapsed() > limit {
                 bail!("process {id} not terminal after {limit:?}");
             }
-            // A held answer that ran out of time is asked again at once; an early "running"
-            // (a gatekeeper that does not hold, or holds no more requests) after the pause.
-            if asked.elapsed() < self.wait {
+            // Polling pauses between questions. Waiting asks again at once after a held answer
+            // that ran out of time, and after the pause after an early "running" (a
+            // gatekeeper that does not hold, or holds no more requests).
+            if self.wait.is_zero() || asked.elapsed() < self.wait {
                 tokio::time::sleep(self.poll).await;
             }
         }

@@ -54,11 +54,6 @@ impl Waiters {
         }
     }
 
-    /// How many requests wait now.
-    pub fn waiting(&self) -> usize {
-        self.lock().waiting
-    }
-
     fn lock(&self) -> MutexGuard<'_, Inner> {
         // The map stays consistent under every panic (no user code runs under the lock).
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
@@ -144,7 +139,7 @@ mod tests {
             a.join().unwrap();
             b.join().unwrap();
         }
-        assert_eq!(waiters.waiting(), 0);
+        assert_eq!(waiters.lock().waiting, 0);
         assert!(waiters.lock().by_process.is_empty());
     }
 
@@ -158,11 +153,11 @@ mod tests {
             waiters.join(id, 2).is_none(),
             "a third place over the limit"
         );
-        assert_eq!(waiters.waiting(), 2);
+        assert_eq!(waiters.lock().waiting, 2);
         drop(first);
         assert_eq!(waiters.lock().by_process.len(), 1, "the second still waits");
         drop(second);
-        assert_eq!(waiters.waiting(), 0);
+        assert_eq!(waiters.lock().waiting, 0);
         assert!(
             waiters.lock().by_process.is_empty(),
             "the entry left with its last waiter"
