@@ -10,12 +10,16 @@ use crate::storage::Repository;
 /// How often the deltas are folded.
 pub const FOLD_INTERVAL: Duration = Duration::from_secs(1);
 
-/// Folds every `FOLD_INTERVAL`, for as long as the returned future is polled.
+/// Folds every `FOLD_INTERVAL` and then, on SQLite, checkpoints the write-ahead log
+/// (ADR-29), for as long as the returned future is polled.
 pub async fn run_count_folder(repo: Repository) {
     loop {
         tokio::time::sleep(FOLD_INTERVAL).await;
         if let Err(err) = repo.fold_counts().await {
             tracing::warn!(%err, "folding record counts failed");
+        }
+        if let Err(err) = repo.checkpoint().await {
+            tracing::warn!(%err, "checkpointing the SQLite log failed");
         }
     }
 }

@@ -2,6 +2,7 @@
 //! operators, `count`, `version=last`, deep keys, pagination.
 
 pub mod fields;
+pub mod owner;
 pub mod parse;
 mod pg;
 pub mod scan;

@@ -132,7 +132,7 @@ macro_rules! backend_ops {
             let row = row.as_ref().map(descriptor_row).transpose()?;
             // A reused descriptor comes back with its reference count above one.
             if let Some(created) = row.as_ref().filter(|r| new.index_fields && r.pkg_ref == 1) {
-                index_fields(tx, created.uuid, new.kind, &new.body).await?;
+                index_fields(tx, created.uuid, new.kind, created.created_at, &new.body).await?;
             }
             Ok(row)
         }
@@ -142,13 +142,9 @@ macro_rules! backend_ops {
             tx: &mut Tx,
             uuid: Uuid,
             kind: DescriptorKind,
+            created_at: chrono::DateTime<chrono::Utc>,
             body: &Value,
         ) -> Result<(), ApiError> {
-            let created_at: chrono::DateTime<chrono::Utc> =
-                sqlx::query_scalar("SELECT created_at FROM descriptors WHERE uuid = $1")
-                    .bind(uuid)
-                    .fetch_one(&mut **tx)
-                    .await?;
             let entries = extract(kind, body);
             for chunk in entries.chunks(1000) {
                 let mut insert = QueryBuilder::<$db>::new(
@@ -176,7 +172,8 @@ macro_rules! backend_ops {
             loop {
                 let (_writer, mut tx) = begin(pool).await?;
                 let rows = sqlx::query(
-                    "SELECT uuid, kind, body FROM descriptors WHERE fields_version < $1 LIMIT 500",
+                    "SELECT uuid, kind, created_at, body FROM descriptors \
+                     WHERE fields_version < $1 LIMIT 500",
                 )
                 .bind(FIELDS_VERSION)
                 .fetch_all(&mut *tx)
@@ -197,7 +194,8 @@ macro_rules! backend_ops {
                         .bind(uuid)
                         .execute(&mut *tx)
                         .await?;
-                    index_fields(&mut tx, uuid, kind, &body).await?;
+                    let created_at = row.try_get("created_at")?;
+                    index_fields(&mut tx, uuid, kind, created_at, &body).await?;
                     sqlx::query("UPDATE descriptors SET fields_version = $2 WHERE uuid = $1")
                         .bind(uuid)
                         .bind(FIELDS_VERSION)

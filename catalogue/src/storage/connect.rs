@@ -69,7 +69,13 @@ async fn open(url: &str, max_connections: u32) -> anyhow::Result<Repository> {
             .busy_timeout(Duration::from_secs(30))
             // Reads map the file instead of copying each page through a system call: at
             // 100,000 records an index walk touches more pages than the page cache keeps (ADR-24).
-            .pragma("mmap_size", SQLITE_MMAP_SIZE.to_string());
+            .pragma("mmap_size", SQLITE_MMAP_SIZE.to_string())
+            // No checkpoint inside a writer's commit (it held every other writer while it
+            // copied and synced); the count folder checkpoints every second (ADR-29).
+            .pragma("wal_autocheckpoint", "0")
+            // Statement journals (a statement inside a transaction that may roll back alone,
+            // as every upsert and trigger does) in memory, not in a temporary file (ADR-29).
+            .pragma("temp_store", "memory");
         if let Some(parent) = Path::new(options.get_filename()).parent() {
             if !parent.as_os_str().is_empty() {
                 std::fs::create_dir_all(parent)

@@ -10,6 +10,7 @@ macro_rules! list_ops {
         mod lists {
             use super::*;
             use crate::query::{
+                owner::OwnerFilter,
                 push_conditions,
                 scan::IndexedFilter,
                 Condition, ListQuery, Listing, Mode, Page, Target,
@@ -126,6 +127,7 @@ macro_rules! list_ops {
                 sqlx::query("DELETE FROM row_count_deltas")
                     .execute(&mut **tx)
                     .await?;
+                fold_owner_counts(tx).await?;
                 let kinds: Vec<(String, i64)> = sqlx::query_as(
                     "SELECT name, n FROM row_counts WHERE name LIKE 'descriptors:%'",
                 )
@@ -180,6 +182,59 @@ macro_rules! list_ops {
                     }
                 }
                 Ok(done.rows_affected())
+            }
+
+            /// Folds the deltas of the counts per (kind, status, username) (ADR-28), in the
+            /// caller's fold transaction; counts that reached zero are dropped.
+            async fn fold_owner_counts(tx: &mut Tx) -> Result<(), ApiError> {
+                sqlx::query(
+                    "INSERT INTO owner_counts (kind, status, named, username, n) \
+                     SELECT kind, status, named, username, sum(d) FROM owner_count_deltas \
+                     WHERE true GROUP BY kind, status, named, username \
+                     ON CONFLICT (kind, status, named, username) \
+                     DO UPDATE SET n = owner_counts.n + excluded.n",
+                )
+                .execute(&mut **tx)
+                .await?;
+                sqlx::query("DELETE FROM owner_count_deltas")
+                    .execute(&mut **tx)
+                    .await?;
+                sqlx::query("DELETE FROM owner_counts WHERE n = 0")
+                    .execute(&mut **tx)
+                    .await?;
+                Ok(())
+            }
+
+            /// The records of a `status=` / `username=` list from the kept counts (ADR-28):
+            /// the folded base plus the deltas not folded yet, in one statement.
+            async fn count_owned(
+                pool: &$pool,
+                kind: DescriptorKind,
+                filter: &OwnerFilter,
+            ) -> Result<i64, ApiError> {
+                let mut count = QueryBuilder::<$db>::new("SELECT CAST(COALESCE((SELECT sum(n) FROM owner_counts");
+                push_owner_filter(&mut count, kind, filter);
+                count.push("), 0) + COALESCE((SELECT sum(d) FROM owner_count_deltas");
+                push_owner_filter(&mut count, kind, filter);
+                count.push("), 0) AS BIGINT)");
+                Ok(count.build_query_scalar().fetch_one(pool).await?)
+            }
+
+            fn push_owner_filter(
+                builder: &mut QueryBuilder<'_, $db>,
+                kind: DescriptorKind,
+                filter: &OwnerFilter,
+            ) {
+                builder.push(" WHERE kind = ");
+                builder.push_bind(kind.key());
+                if let Some(status) = &filter.status {
+                    builder.push(" AND status = ");
+                    builder.push_bind(status.clone());
+                }
+                if let Some(username) = &filter.username {
+                    builder.push(" AND named AND username = ");
+                    builder.push_bind(username.clone());
+                }
             }
 
             /// `SELECT <select> FROM descriptors WHERE kind = ? AND <conditions>`.
@@ -299,7 +354,8 @@ macro_rules! list_ops {
             }
 
             /// The records matching the filters: counted from the kept counts when
-            /// unfiltered, from the field index alone for one indexed field filter.
+            /// unfiltered or filtered by status and owner only, from the field index alone
+            /// for one indexed field filter.
             async fn count_matches(
                 pool: &$pool,
                 kind: DescriptorKind,
@@ -307,6 +363,9 @@ macro_rules! list_ops {
             ) -> Result<i64, ApiError> {
                 if query.conditions.is_empty() {
                     return counted(pool, &format!("descriptors:{}", kind.key())).await;
+                }
+                if let Some(owner) = OwnerFilter::of(&query.conditions) {
+                    return count_owned(pool, kind, &owner).await;
                 }
                 if let Some(filter) = indexed_filter(pool, kind, query).await? {
                     return count_indexed(pool, &filter).await;

@@ -209,6 +209,15 @@ impl Repository {
         dispatch!(self, fold_counts())
     }
 
+    /// Copies SQLite's write-ahead log into the database file (ADR-29); nothing on
+    /// PostgreSQL.
+    pub async fn checkpoint(&self) -> Result<(), ApiError> {
+        match self {
+            Repository::Postgres(_) => Ok(()),
+            Repository::Sqlite(pool) => sqlite::checkpoint(pool).await,
+        }
+    }
+
     /// Vacuums and analyses the tables that are due when the PostgreSQL server runs without
     /// autovacuum (ADR-25); nothing on SQLite.
     pub async fn upkeep(&self) -> Result<Vec<upkeep::TableUpkeep>, ApiError> {

@@ -19,9 +19,10 @@ pub fn set_anchor_gap(gap: i64) {
     ANCHOR_GAP.store(gap.max(1), Ordering::Relaxed);
 }
 
-/// Whether a fold has nothing to do: no deltas, and every kind big enough has anchors
-/// (`$1`: the gap).
+/// Whether a fold has nothing to do: no deltas (of either kept count), and every kind big
+/// enough has anchors (`$1`: the gap).
 pub const NOTHING_TO_FOLD: &str = "SELECT NOT EXISTS (SELECT 1 FROM row_count_deltas) \
+    AND NOT EXISTS (SELECT 1 FROM owner_count_deltas) \
     AND NOT EXISTS (SELECT 1 FROM row_counts WHERE name LIKE 'descriptors:%' AND n >= 2 * $1 \
     AND NOT EXISTS (SELECT 1 FROM list_anchors WHERE kind = substr(name, 13)))";
 

@@ -36,3 +36,18 @@ pub async fn fold_counts(pool: &sqlx::SqlitePool) -> Result<u64, crate::error::A
     tx.commit().await?;
     Ok(done)
 }
+
+/// Copies the write-ahead log into the database file (ADR-29): first beside the writers
+/// (`PASSIVE` does not block them), then the frames they appended meanwhile on the writers'
+/// turn, so the log is wholly copied and the next writer starts it again from its beginning
+/// (the file does not grow under a steady load).
+pub async fn checkpoint(pool: &sqlx::SqlitePool) -> Result<(), crate::error::ApiError> {
+    sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+        .execute(pool)
+        .await?;
+    let _writer = WRITER.lock().await;
+    sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+        .execute(pool)
+        .await?;
+    Ok(())
+}

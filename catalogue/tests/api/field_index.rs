@@ -24,6 +24,7 @@ use crate::{
 on_both_backends!(
     field_index_agrees_with_document_evaluation,
     counts_follow_writes_before_and_after_folding,
+    owner_counts_follow_writes_status_changes_and_deletes,
     version_last_picks_follow_inserts_and_deletes,
     descriptors_written_before_the_index_are_indexed,
     single_field_filters_page_and_count_like_the_documents,
@@ -180,6 +181,72 @@ async fn counts_follow_writes_before_and_after_folding(backend: Backend) {
     assert!(response.status().is_success());
     let files = app.get("/files").await;
     assert_eq!(files.headers()["record-count"], "1");
+}
+
+/// `status=` / `username=` lists: the kept counts (ADR-28) agree with the records listed.
+async fn assert_owner_counts(app: &TestApp, expected: &[(&str, u64)], when: &str) {
+    for (query, count) in expected {
+        let response = app.get(&format!("/vnfs?{query}&page_size=100")).await;
+        assert_eq!(response.status(), StatusCode::OK, "{query}");
+        let header: u64 = response.headers()["record-count"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let listed = json(response).await.as_array().unwrap().len() as u64;
+        assert_eq!((header, listed), (*count, *count), "{query} ({when})");
+        let counted = json(app.get(&format!("/vnfs?count&{query}")).await).await;
+        assert_eq!(
+            counted,
+            json!({"count": count.to_string()}),
+            "{query} ({when})"
+        );
+    }
+}
+
+async fn create_owned(app: &TestApp, name: &str, username: Option<&str>) -> String {
+    let body = json!({"vendor": "v", "name": name, "version": "1"});
+    let path = username.map_or("/vnfs".to_owned(), |u| format!("/vnfs?username={u}"));
+    let response = app.post_json(&path, body.to_string().as_bytes()).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    json(response).await["uuid"].as_str().unwrap().to_owned()
+}
+
+async fn owner_counts_follow_writes_status_changes_and_deletes(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let repo = app.repository().await;
+    let ann = create_owned(&app, "a", Some("ann")).await;
+    create_owned(&app, "b", Some("ann")).await;
+    let bob = create_owned(&app, "c", Some("bob")).await;
+    create_owned(&app, "d", None).await;
+    let before = [
+        ("status=active", 4),
+        ("username=ann", 2),
+        ("status=active&username=ann", 2),
+        ("username=bob&status=active", 1),
+        ("username=", 1), // no username: counted from the records
+        ("username=nobody", 0),
+        ("status=inactive", 0),
+    ];
+    assert_owner_counts(&app, &before, "written").await;
+    repo.fold_counts().await.unwrap();
+    assert_owner_counts(&app, &before, "folded").await;
+
+    let response = app.put(&format!("/vnfs/{ann}?status=inactive")).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let response = app.delete(&format!("/vnfs/{bob}")).await;
+    assert!(response.status().is_success());
+    let after = [
+        ("status=active", 2),
+        ("status=inactive", 1),
+        ("username=ann", 2),
+        ("status=active&username=ann", 1),
+        ("status=inactive&username=ann", 1),
+        ("username=bob", 0),
+    ];
+    assert_owner_counts(&app, &after, "changed").await;
+    repo.fold_counts().await.unwrap();
+    assert_owner_counts(&app, &after, "changed and folded").await;
 }
 
 async fn versions_last(app: &TestApp, query: &str) -> Vec<String> {
