@@ -4,6 +4,9 @@
 -- and a count reads the base and the deltas not folded yet in one statement. ADR-27's index
 -- still finds the page; this replaces counting up to 100,000 of its entries.
 -- `named` tells a NULL username from an empty one ('' is stored for NULL).
+-- No descriptor is written between the initial fill and the triggers (another catalogue
+-- of an older version may still be running): the lock lasts until the migration commits.
+LOCK TABLE descriptors IN SHARE ROW EXCLUSIVE MODE;
 CREATE TABLE owner_counts (
     kind     text NOT NULL,
     status   text NOT NULL,

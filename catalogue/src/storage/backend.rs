@@ -297,6 +297,8 @@ macro_rules! backend_ops {
             uuid: Uuid,
             status: &str,
         ) -> Result<bool, ApiError> {
+            // On the writers' turn, like every write (SQLite's checkpoint relies on it).
+            let (_writer, mut tx) = begin(pool).await?;
             let done = sqlx::query(
                 "UPDATE descriptors SET status = $3, updated_at = $4 WHERE kind = $1 AND uuid = $2",
             )
@@ -304,8 +306,9 @@ macro_rules! backend_ops {
             .bind(uuid)
             .bind(status)
             .bind(now())
-            .execute(pool)
+            .execute(&mut *tx)
             .await?;
+            tx.commit().await?;
             Ok(done.rows_affected() > 0)
         }
 
@@ -314,6 +317,7 @@ macro_rules! backend_ops {
             uuid: Uuid,
             tgo: Uuid,
         ) -> Result<bool, ApiError> {
+            let (_writer, mut tx) = begin(pool).await?;
             let done = sqlx::query(
                 "UPDATE descriptors SET son_package_uuid = $2, updated_at = $3 \
                  WHERE kind = 'pd' AND uuid = $1",
@@ -321,8 +325,9 @@ macro_rules! backend_ops {
             .bind(uuid)
             .bind(tgo)
             .bind(now())
-            .execute(pool)
+            .execute(&mut *tx)
             .await?;
+            tx.commit().await?;
             Ok(done.rows_affected() > 0)
         }
 

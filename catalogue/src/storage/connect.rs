@@ -73,6 +73,8 @@ async fn open(url: &str, max_connections: u32) -> anyhow::Result<Repository> {
             // No checkpoint inside a writer's commit (it held every other writer while it
             // copied and synced); the count folder checkpoints every second (ADR-29).
             .pragma("wal_autocheckpoint", "0")
+            // After a burst, a restarted log is cut back to 64 MiB.
+            .pragma("journal_size_limit", (64u64 << 20).to_string())
             // Statement journals (a statement inside a transaction that may roll back alone,
             // as every upsert and trigger does) in memory, not in a temporary file (ADR-29).
             .pragma("temp_store", "memory");
