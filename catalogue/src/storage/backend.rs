@@ -44,9 +44,14 @@ macro_rules! backend_ops {
         /// The writer's turn, where the backend takes turns in the process (SQLite).
         type Writer = Option<tokio::sync::MutexGuard<'static, ()>>;
 
+        /// The writer's turn, for a write of one statement outside a transaction.
+        async fn writer_turn() -> Writer {
+            $writer
+        }
+
         /// A write transaction; the returned turn must live as long as it.
         async fn begin(pool: &$pool) -> Result<(Writer, Tx), ApiError> {
-            let writer: Writer = $writer;
+            let writer = writer_turn().await;
             Ok((writer, pool.begin_with($begin).await?))
         }
 
@@ -298,7 +303,7 @@ macro_rules! backend_ops {
             status: &str,
         ) -> Result<bool, ApiError> {
             // On the writers' turn, like every write (SQLite's checkpoint relies on it).
-            let (_writer, mut tx) = begin(pool).await?;
+            let _writer = writer_turn().await;
             let done = sqlx::query(
                 "UPDATE descriptors SET status = $3, updated_at = $4 WHERE kind = $1 AND uuid = $2",
             )
@@ -306,9 +311,8 @@ macro_rules! backend_ops {
             .bind(uuid)
             .bind(status)
             .bind(now())
-            .execute(&mut *tx)
+            .execute(pool)
             .await?;
-            tx.commit().await?;
             Ok(done.rows_affected() > 0)
         }
 
@@ -317,7 +321,7 @@ macro_rules! backend_ops {
             uuid: Uuid,
             tgo: Uuid,
         ) -> Result<bool, ApiError> {
-            let (_writer, mut tx) = begin(pool).await?;
+            let _writer = writer_turn().await;
             let done = sqlx::query(
                 "UPDATE descriptors SET son_package_uuid = $2, updated_at = $3 \
                  WHERE kind = 'pd' AND uuid = $1",
@@ -325,9 +329,8 @@ macro_rules! backend_ops {
             .bind(uuid)
             .bind(tgo)
             .bind(now())
-            .execute(&mut *tx)
+            .execute(pool)
             .await?;
-            tx.commit().await?;
             Ok(done.rows_affected() > 0)
         }
 

@@ -217,20 +217,12 @@ async fn create_owned(app: &TestApp, name: &str, username: Option<&str>) -> Stri
 async fn fold_owner_deltas(repo: &Repository) {
     for _ in 0..100 {
         repo.fold_counts().await.unwrap();
+        let sql = "SELECT count(*) FROM owner_count_deltas";
         let pending: i64 = match repo {
-            Repository::Postgres(pool) => {
-                sqlx::query_scalar("SELECT count(*) FROM owner_count_deltas")
-                    .fetch_one(pool)
-                    .await
-                    .unwrap()
-            }
-            Repository::Sqlite(pool) => {
-                sqlx::query_scalar("SELECT count(*) FROM owner_count_deltas")
-                    .fetch_one(pool)
-                    .await
-                    .unwrap()
-            }
-        };
+            Repository::Postgres(pool) => sqlx::query_scalar(sql).fetch_one(pool).await,
+            Repository::Sqlite(pool) => sqlx::query_scalar(sql).fetch_one(pool).await,
+        }
+        .unwrap();
         if pending == 0 {
             return;
         }
