@@ -57,10 +57,15 @@ pub struct Config {
     /// `CATALOGUE_BLOB_SWEEP_GRACE` in seconds, default 3600: what was written more recently
     /// is never swept.
     pub blob_sweep_grace: Duration,
-    /// `CATALOGUE_FIELD_INDEX` (`true` / `false`, default `false`): keep the field index
-    /// that serves descriptor field filters at scale, at a cost on every descriptor write
-    /// (ADR-22, ADR-25).
+    /// `CATALOGUE_FIELD_INDEX` (`true` / `false`, default `true`): keep the field index
+    /// that serves descriptor field filters at scale (ADR-22, ADR-30).
     pub field_index: bool,
+    /// `CATALOGUE_FIELD_INDEX_INTERVAL_MS`, default 200; `0` turns the indexer off: how
+    /// often the field indexer writes the rows of the descriptors queued since (ADR-30).
+    pub field_index_interval: Option<Duration>,
+    /// `CATALOGUE_FIELD_INDEX_BATCH`, default 500 (1 to 5000): descriptors indexed per
+    /// transaction.
+    pub field_index_batch: u32,
     /// `CATALOGUE_PG_UPKEEP_INTERVAL` in seconds, default 10; `0` turns it off: how often the
     /// catalogue checks whether its PostgreSQL tables need `VACUUM` / `ANALYZE` when the
     /// server's autovacuum is off (ADR-25).
@@ -79,6 +84,11 @@ pub const DEFAULT_PAGE_SIZE: u64 = 1000;
 pub const DEFAULT_MAX_PAGE_SIZE: u64 = 10_000;
 pub const DEFAULT_BLOB_SWEEP_SECS: u64 = 3600;
 pub const DEFAULT_PG_UPKEEP_SECS: u64 = 10;
+pub const DEFAULT_FIELD_INDEX_INTERVAL_MS: u64 = 200;
+pub const DEFAULT_FIELD_INDEX_BATCH: u32 = 500;
+/// The largest batch: its rows are written in statements of 1,000 rows, and its claim binds
+/// one parameter per descriptor.
+pub const MAX_FIELD_INDEX_BATCH: u32 = 5000;
 
 impl Config {
     pub fn from_env() -> anyhow::Result<Self> {
@@ -104,7 +114,14 @@ impl Config {
                 "CATALOGUE_BLOB_SWEEP_INTERVAL",
                 DEFAULT_BLOB_SWEEP_SECS,
             )?,
-            field_index: parse_var("CATALOGUE_FIELD_INDEX", false)?,
+            field_index: parse_var("CATALOGUE_FIELD_INDEX", true)?,
+            field_index_interval: Some(parse_var(
+                "CATALOGUE_FIELD_INDEX_INTERVAL_MS",
+                DEFAULT_FIELD_INDEX_INTERVAL_MS,
+            )?)
+            .filter(|ms| *ms > 0)
+            .map(Duration::from_millis),
+            field_index_batch: field_index_batch()?,
             pg_upkeep_interval: interval_var(
                 "CATALOGUE_PG_UPKEEP_INTERVAL",
                 DEFAULT_PG_UPKEEP_SECS,
@@ -118,7 +135,8 @@ impl Config {
     }
 
     /// A configuration for tests: port 0 on localhost, one worker, the given database and
-    /// blob directory, no periodic sweep and no periodic table upkeep.
+    /// blob directory, no periodic sweep and no periodic table upkeep; the field indexer
+    /// runs every 50 ms, so lists meet both queued and indexed descriptors.
     pub fn for_testing(database_url: impl Into<String>, blob_dir: impl Into<PathBuf>) -> Self {
         Self {
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
@@ -132,11 +150,23 @@ impl Config {
             workers: Some(1),
             blob_sweep_interval: None,
             blob_sweep_grace: Duration::from_secs(DEFAULT_BLOB_SWEEP_SECS),
-            field_index: false,
+            field_index: true,
+            field_index_interval: Some(Duration::from_millis(50)),
+            field_index_batch: DEFAULT_FIELD_INDEX_BATCH,
             pg_upkeep_interval: None,
             service_token: None,
         }
     }
+}
+
+fn field_index_batch() -> anyhow::Result<u32> {
+    let batch = parse_var("CATALOGUE_FIELD_INDEX_BATCH", DEFAULT_FIELD_INDEX_BATCH)?;
+    if !(1..=MAX_FIELD_INDEX_BATCH).contains(&batch) {
+        anyhow::bail!(
+            "CATALOGUE_FIELD_INDEX_BATCH must be 1 to {MAX_FIELD_INDEX_BATCH}, not {batch}"
+        );
+    }
+    Ok(batch)
 }
 
 fn var_or(name: &str, default: &str) -> String {

@@ -11,6 +11,7 @@ pub mod counts;
 pub mod error;
 pub mod format;
 pub mod identity;
+pub mod indexer;
 pub mod model;
 pub mod query;
 mod routes;

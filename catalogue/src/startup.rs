@@ -36,6 +36,7 @@ pub struct Application {
     sweeper: Option<AbortOnDrop>,
     count_folder: AbortOnDrop,
     upkeep: Option<AbortOnDrop>,
+    field_indexer: Option<AbortOnDrop>,
 }
 
 /// The periodic blob sweep, stopped with the server (or when the application is dropped).
@@ -56,6 +57,7 @@ impl Application {
         let _sweeper = self.sweeper;
         let _count_folder = self.count_folder;
         let _upkeep = self.upkeep;
+        let _field_indexer = self.field_indexer;
         self.server.await
     }
 }
@@ -96,6 +98,16 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
             interval,
         )))
     });
+    let field_indexer = config
+        .field_index_interval
+        .filter(|_| config.field_index)
+        .map(|interval| {
+            AbortOnDrop(tokio::spawn(crate::indexer::run_field_indexer(
+                repo.clone(),
+                interval,
+                config.field_index_batch,
+            )))
+        });
     let state = web::Data::new(AppState {
         repo,
         store,
@@ -132,5 +144,6 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
         sweeper,
         count_folder,
         upkeep,
+        field_indexer,
     })
 }

@@ -7,9 +7,11 @@
 
 use sqlx::QueryBuilder;
 
+use shared_models::DescriptorKind;
+
 use super::{
     fields::{FieldValue, DEEP_PREFIX, TEXT_LIMIT},
-    sql::{ordering_symbol, Dialect},
+    sql::{ordering_symbol, push_queued_match, Dialect},
     Condition, ListQuery, Mode, Op, Page, Target,
 };
 
@@ -36,8 +38,13 @@ enum Term {
 /// A single field condition the index answers alone.
 #[derive(Debug, Clone, PartialEq)]
 pub struct IndexedFilter {
-    kind: &'static str,
+    kind: DescriptorKind,
     path: String,
+    /// The path's segments and whether it is a deep key, and the condition: evaluated on
+    /// the documents of the descriptors still queued for the indexer (ADR-30).
+    segments: Vec<String>,
+    deep: bool,
+    condition: Condition,
     terms: Vec<Term>,
     /// An ordering condition could match a string too long for the index: usable only when
     /// the kind has no such string at the path (checked with [`IndexedFilter::push_long_rows`]).
@@ -47,22 +54,26 @@ pub struct IndexedFilter {
 impl IndexedFilter {
     /// The filter of a list or count whose only condition is a positive comparison on a
     /// descriptor path without an array index, when the field index is on.
-    pub fn of(kind: shared_models::DescriptorKind, query: &ListQuery) -> Option<Self> {
+    pub fn of(kind: DescriptorKind, query: &ListQuery) -> Option<Self> {
         if !query.field_index || query.mode == Mode::LastVersion {
             return None;
         }
         let [condition] = &query.conditions[..] else {
             return None;
         };
-        let path = match &condition.target {
+        let (path, segments, deep) = match &condition.target {
             Target::Field(segments)
                 if !segments
                     .iter()
                     .any(|s| s.bytes().all(|b| b.is_ascii_digit())) =>
             {
-                segments.join(".")
+                (segments.join("."), segments.clone(), false)
             }
-            Target::Deep(deep) => format!("{DEEP_PREFIX}{}", deep.segments.join(".")),
+            Target::Deep(deep) => (
+                format!("{DEEP_PREFIX}{}", deep.segments.join(".")),
+                deep.segments.clone(),
+                true,
+            ),
             _ => return None,
         };
         let ordering = matches!(condition.op, Op::Gt | Op::Gte | Op::Lt | Op::Lte);
@@ -75,8 +86,11 @@ impl IndexedFilter {
             return None;
         }
         Some(Self {
-            kind: kind.key(),
+            kind,
             path,
+            segments,
+            deep,
+            condition: condition.clone(),
             terms: terms(condition, equality),
             ordering,
         })
@@ -106,7 +120,7 @@ impl IndexedFilter {
 
     /// `SELECT <count>`: the matching descriptors. The rows of descriptors with one row at the
     /// path are counted per term (the terms are disjoint: different types or values); the
-    /// others are de-duplicated.
+    /// others are de-duplicated; the queued descriptors (no rows yet) are evaluated.
     pub fn push_count<'a, DB: Dialect>(&self, builder: &mut QueryBuilder<'a, DB>) {
         builder.push("SELECT ");
         for term in &self.terms {
@@ -116,7 +130,9 @@ impl IndexedFilter {
             push_term::<DB>(builder, term);
             builder.push(") + ");
         }
-        builder.push("(SELECT count(DISTINCT uuid) FROM descriptor_fields WHERE ");
+        builder.push("(SELECT count(*) FROM descriptors WHERE ");
+        self.push_queued_match(builder);
+        builder.push(") + (SELECT count(DISTINCT uuid) FROM descriptor_fields WHERE ");
         self.push_key(builder);
         builder.push(" AND sole = false AND (");
         self.push_any_term(builder);
@@ -146,7 +162,9 @@ impl IndexedFilter {
         builder: &mut QueryBuilder<'a, DB>,
         page: Page,
     ) {
-        builder.push("SELECT uuid FROM (");
+        builder.push("SELECT uuid FROM (SELECT created_at, uuid FROM descriptors WHERE ");
+        self.push_queued_match(builder);
+        builder.push(" UNION ALL ");
         for term in &self.terms {
             builder.push("SELECT created_at, uuid FROM descriptor_fields WHERE ");
             self.push_key(builder);
@@ -170,21 +188,34 @@ impl IndexedFilter {
         page: Page,
     ) {
         builder.push("SELECT uuid FROM descriptors WHERE kind = ");
-        DB::push_text(builder, self.kind.to_owned());
+        DB::push_text(builder, self.kind.key().to_owned());
         builder.push(
-            " AND EXISTS (SELECT 1 FROM descriptor_fields AS f WHERE f.uuid = descriptors.uuid \
+            " AND (EXISTS (SELECT 1 FROM descriptor_fields AS f WHERE f.uuid = descriptors.uuid \
              AND f.path = ",
         );
         DB::push_text(builder, self.path.clone());
         builder.push(" AND (");
         self.push_any_term(builder);
-        builder.push(")) ORDER BY created_at, uuid");
+        builder.push(")) OR ");
+        self.push_queued_match(builder);
+        builder.push(") ORDER BY created_at, uuid");
         push_limit_offset(builder, page);
+    }
+
+    /// The filter on the documents of the queued descriptors (query/sql.rs).
+    fn push_queued_match<DB: Dialect>(&self, builder: &mut QueryBuilder<'_, DB>) {
+        push_queued_match(
+            builder,
+            self.kind,
+            &self.segments,
+            self.deep,
+            &self.condition,
+        );
     }
 
     fn push_key<DB: Dialect>(&self, builder: &mut QueryBuilder<'_, DB>) {
         builder.push("kind = ");
-        DB::push_text(builder, self.kind.to_owned());
+        DB::push_text(builder, self.kind.key().to_owned());
         builder.push(" AND path = ");
         DB::push_text(builder, self.path.clone());
     }

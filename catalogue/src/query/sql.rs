@@ -101,7 +101,8 @@ fn push_condition<DB: Dialect>(
 
 /// A descriptor path condition: from the field index (query/fields.rs) when it can answer
 /// it, else evaluated on the documents. `Missing` and paths with an array index are
-/// evaluated; so are the long strings the index only marks.
+/// evaluated; so are the long strings the index only marks, and the documents of the
+/// descriptors still queued for the indexer (ADR-30).
 fn push_path<DB: Dialect>(
     builder: &mut QueryBuilder<'_, DB>,
     kind: DescriptorKind,
@@ -143,7 +144,25 @@ fn push_path<DB: Dialect>(
         DB::push_descriptor(builder, segments, deep, &positive);
         builder.push(")");
     }
+    builder.push(" OR ");
+    push_queued_match(builder, kind, segments, deep, &positive);
     builder.push(")");
+}
+
+/// `(<descriptor queued for the field indexer> AND <condition on its document>)`: the
+/// descriptors the index has no rows for yet (ADR-30), never NULL.
+pub fn push_queued_match<DB: Dialect>(
+    builder: &mut QueryBuilder<'_, DB>,
+    kind: DescriptorKind,
+    segments: &[String],
+    deep: bool,
+    condition: &Condition,
+) {
+    builder.push("(descriptors.uuid IN (SELECT uuid FROM descriptor_fields_pending WHERE kind = ");
+    DB::push_text(builder, kind.key().to_owned());
+    builder.push(") AND COALESCE(");
+    DB::push_descriptor(builder, segments, deep, condition);
+    builder.push(", false))");
 }
 
 /// `descriptors.uuid IN (SELECT uuid FROM descriptor_fields WHERE kind = <kind> AND path =

@@ -4,7 +4,7 @@
 //! `query::sql::Dialect`, how a descriptor path is followed).
 
 macro_rules! backend_ops {
-    ($db:ty, $pool:ty, $begin:expr, $lock:expr, $codepoint:expr, $writer:expr) => {
+    ($db:ty, $pool:ty, $begin:expr, $lock:expr, $codepoint:expr, $writer:expr, $claim_lock:expr) => {
         use serde_json::Value;
         use shared_models::DescriptorKind;
         use sqlx::{QueryBuilder, Row};
@@ -100,8 +100,8 @@ macro_rules! backend_ops {
             }
         }
 
-        /// Inserts (or, by `on_conflict`, reuses) a descriptor; a new one is indexed in the
-        /// same transaction.
+        /// Inserts (or, by `on_conflict`, reuses) a descriptor; a new one is queued for the
+        /// field indexer in the same transaction (ADR-30).
         async fn insert_descriptor(
             pool: &$pool,
             new: &NewDescriptor,
@@ -137,79 +137,9 @@ macro_rules! backend_ops {
             let row = row.as_ref().map(descriptor_row).transpose()?;
             // A reused descriptor comes back with its reference count above one.
             if let Some(created) = row.as_ref().filter(|r| new.index_fields && r.pkg_ref == 1) {
-                index_fields(tx, created.uuid, new.kind, created.created_at, &new.body).await?;
+                queue_for_index(tx, created).await?;
             }
             Ok(row)
-        }
-
-        /// Writes the field index rows of one descriptor, with its kind and list-order key.
-        async fn index_fields(
-            tx: &mut Tx,
-            uuid: Uuid,
-            kind: DescriptorKind,
-            created_at: chrono::DateTime<chrono::Utc>,
-            body: &Value,
-        ) -> Result<(), ApiError> {
-            let entries = extract(kind, body);
-            for chunk in entries.chunks(1000) {
-                let mut insert = QueryBuilder::<$db>::new(
-                    "INSERT INTO descriptor_fields (uuid, kind, created_at, path, sole, t, text, num) ",
-                );
-                insert.push_values(chunk, |mut row, entry| {
-                    row.push_bind(uuid)
-                        .push_bind(kind.key())
-                        .push_bind(created_at)
-                        .push_bind(entry.path.clone())
-                        .push_bind(entry.sole)
-                        .push_bind(entry.value.type_code())
-                        .push_bind(entry.value.text())
-                        .push_bind(entry.value.number());
-                });
-                insert.build().execute(&mut **tx).await?;
-            }
-            Ok(())
-        }
-
-        /// Indexes descriptors written before the field index (or by an older extraction),
-        /// in batches; returns how many.
-        pub async fn reindex_fields(pool: &$pool) -> Result<u64, ApiError> {
-            let mut done = 0;
-            loop {
-                let (_writer, mut tx) = begin(pool).await?;
-                let rows = sqlx::query(
-                    "SELECT uuid, kind, created_at, body FROM descriptors \
-                     WHERE fields_version < $1 LIMIT 500",
-                )
-                .bind(FIELDS_VERSION)
-                .fetch_all(&mut *tx)
-                .await?;
-                if rows.is_empty() {
-                    return Ok(done);
-                }
-                for row in &rows {
-                    let uuid: Uuid = row.try_get("uuid")?;
-                    let kind: String = row.try_get("kind")?;
-                    let kind = kind_from_key(&kind).ok_or_else(|| {
-                        ApiError::Internal(anyhow::anyhow!("unknown kind {kind:?} in the database"))
-                    })?;
-                    let body: String = row.try_get("body")?;
-                    let body: Value =
-                        serde_json::from_str(&body).map_err(|e| ApiError::Internal(e.into()))?;
-                    sqlx::query("DELETE FROM descriptor_fields WHERE uuid = $1")
-                        .bind(uuid)
-                        .execute(&mut *tx)
-                        .await?;
-                    let created_at = row.try_get("created_at")?;
-                    index_fields(&mut tx, uuid, kind, created_at, &body).await?;
-                    sqlx::query("UPDATE descriptors SET fields_version = $2 WHERE uuid = $1")
-                        .bind(uuid)
-                        .bind(FIELDS_VERSION)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                tx.commit().await?;
-                done += rows.len() as u64;
-            }
         }
 
         /// The number of rows of a table (or of one kind of descriptor) without counting
@@ -731,6 +661,7 @@ macro_rules! backend_ops {
         }
 
         crate::storage::lists::list_ops!($db, $pool, $codepoint);
+        crate::storage::field_queue::field_queue_ops!($db, $pool, $claim_lock);
 
         crate::storage::bundle::bundle_ops!($pool);
     };

@@ -13,8 +13,8 @@ use super::Repository;
 /// How much of an SQLite database file is read through a memory map (1 GiB).
 const SQLITE_MMAP_SIZE: u64 = 1 << 30;
 
-/// Opens the database, applies the migrations and, with `field_index`, indexes the fields
-/// of descriptors written without it (or by an older extraction).
+/// Opens the database, applies the migrations and, with `field_index`, queues for the field
+/// indexer the descriptors written without it (or by an older extraction), ADR-30.
 pub async fn connect(
     url: &str,
     max_connections: u32,
@@ -24,12 +24,12 @@ pub async fn connect(
     if !field_index {
         return Ok(repo);
     }
-    let indexed = repo
-        .reindex_fields()
+    let queued = repo
+        .queue_unindexed()
         .await
-        .context("indexing descriptor fields failed")?;
-    if indexed > 0 {
-        tracing::info!(indexed, "indexed the fields of existing descriptors");
+        .context("queueing descriptors for the field index failed")?;
+    if queued > 0 {
+        tracing::info!(queued, "queued existing descriptors for the field index");
     }
     Ok(repo)
 }

@@ -3,6 +3,7 @@
 mod backend;
 mod bundle;
 mod connect;
+mod field_queue;
 mod lists;
 mod pg;
 pub mod positions;
@@ -199,9 +200,15 @@ impl Repository {
         dispatch!(self, collect_unreferenced(cutoff, store))
     }
 
-    /// Indexes the fields of descriptors written before the field index; how many.
-    pub async fn reindex_fields(&self) -> Result<u64, ApiError> {
-        dispatch!(self, reindex_fields())
+    /// Queues for the field indexer the descriptors written without the field index (or
+    /// indexed by an older extraction); how many (ADR-30).
+    pub async fn queue_unindexed(&self) -> Result<u64, ApiError> {
+        dispatch!(self, queue_unindexed())
+    }
+
+    /// Writes the field index rows of up to `batch` queued descriptors; how many (ADR-30).
+    pub async fn index_pending(&self, batch: u32) -> Result<u64, ApiError> {
+        dispatch!(self, index_pending(batch))
     }
 
     /// Folds pending count deltas into the kept counts; how many counts changed.

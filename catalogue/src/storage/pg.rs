@@ -6,7 +6,8 @@ super::backend::backend_ops!(
     "BEGIN",
     " FOR UPDATE",
     " COLLATE \"C\"",
-    None
+    None,
+    " FOR UPDATE OF p SKIP LOCKED FOR KEY SHARE OF d SKIP LOCKED"
 );
 
 use crate::storage::positions::NOTHING_TO_FOLD;

@@ -11,7 +11,8 @@ super::backend::backend_ops!(
     "BEGIN IMMEDIATE",
     "",
     "",
-    Some(WRITER.lock().await)
+    Some(WRITER.lock().await),
+    ""
 );
 
 use crate::storage::positions::NOTHING_TO_FOLD;

@@ -27,6 +27,7 @@ on_both_backends!(
     owner_counts_follow_writes_status_changes_and_deletes,
     version_last_picks_follow_inserts_and_deletes,
     descriptors_written_before_the_index_are_indexed,
+    the_indexer_drains_the_queue_and_deletes_leave_it,
     single_field_filters_page_and_count_like_the_documents,
     deep_pages_from_kept_positions_follow_writes
 );
@@ -102,22 +103,68 @@ macro_rules! selected {
 const BY_UUID: &str = " ORDER BY uuid";
 const LIST_ORDER: &str = " ORDER BY created_at, uuid";
 
-/// A service that keeps the field index.
+/// A service that keeps the field index, with its indexer stopped: the tests write the
+/// queued rows themselves ([`index_queued`]), so they know which descriptors are indexed.
 async fn indexing(backend: Backend) -> TestApp {
-    TestApp::spawn_with(backend, |config| config.field_index = true).await
+    TestApp::spawn_with(backend, |config| {
+        config.field_index = true;
+        config.field_index_interval = None;
+    })
+    .await
+}
+
+/// A count the SQL reads.
+async fn count_of(repo: &Repository, sql: &str) -> i64 {
+    match repo {
+        Repository::Postgres(pool) => sqlx::query_scalar(sql).fetch_one(pool).await,
+        Repository::Sqlite(pool) => sqlx::query_scalar(sql).fetch_one(pool).await,
+    }
+    .unwrap()
+}
+
+/// How many descriptors wait for the field indexer.
+async fn queued(repo: &Repository) -> i64 {
+    count_of(repo, "SELECT count(*) FROM descriptor_fields_pending").await
+}
+
+/// How many field index rows there are.
+async fn index_rows(repo: &Repository) -> i64 {
+    count_of(repo, "SELECT count(*) FROM descriptor_fields").await
+}
+
+/// Indexes every queued descriptor, in batches of 7 (so batches meet their end); how many.
+async fn index_queued(repo: &Repository) -> u64 {
+    let mut done = 0;
+    loop {
+        match repo.index_pending(7).await.unwrap() {
+            0 => break,
+            n => done += n,
+        }
+    }
+    assert_eq!(queued(repo).await, 0, "the queue is empty");
+    done
 }
 
 async fn field_index_agrees_with_document_evaluation(backend: Backend) {
     let app = indexing(backend).await;
     seed(&app).await;
     let repo = app.repository().await;
+    let total = rich_descriptors().len() as i64 + 2;
+    assert_eq!(queued(&repo).await, total, "all queued");
+    assert_index_agrees_with_documents(&repo, "queued").await;
+    assert_eq!(index_queued(&repo).await, total as u64);
+    assert!(index_rows(&repo).await > total, "rows were written");
+    assert_index_agrees_with_documents(&repo, "indexed").await;
+}
+
+async fn assert_index_agrees_with_documents(repo: &Repository, when: &str) {
     let (mut compared, mut matched) = (0, 0);
     for query in COMPARED_QUERIES.iter().chain(MORE_QUERIES) {
         for condition in conditions(query) {
             if !matches!(condition.target, Target::Field(_) | Target::Deep(_)) {
                 continue;
             }
-            let (by_index, by_document) = match &repo {
+            let (by_index, by_document) = match repo {
                 Repository::Postgres(pool) => (
                     selected!(sqlx::Postgres, pool, &condition, true, BY_UUID),
                     selected!(sqlx::Postgres, pool, &condition, false, BY_UUID),
@@ -127,7 +174,7 @@ async fn field_index_agrees_with_document_evaluation(backend: Backend) {
                     selected!(sqlx::Sqlite, pool, &condition, false, BY_UUID),
                 ),
             };
-            assert_eq!(by_index, by_document, "{query}");
+            assert_eq!(by_index, by_document, "{when}: {query}");
             compared += 1;
             matched += usize::from(!by_index.is_empty());
         }
@@ -309,6 +356,7 @@ async fn descriptors_written_before_the_index_are_indexed(backend: Backend) {
     let app = indexing(backend).await;
     seed(&app).await;
     let repo = app.repository().await;
+    index_queued(&repo).await;
     let forget = [
         "DELETE FROM descriptor_fields",
         "UPDATE descriptors SET fields_version = 0",
@@ -323,12 +371,60 @@ async fn descriptors_written_before_the_index_are_indexed(backend: Backend) {
     assert_eq!(
         record_count(&app, "vdu.id=a").await,
         0,
-        "the index was emptied"
+        "the index was emptied and nothing is queued"
     );
     let total = rich_descriptors().len() as u64 + 2;
-    assert_eq!(repo.reindex_fields().await.unwrap(), total);
-    assert_eq!(record_count(&app, "vdu.id=a").await, 2);
-    assert_eq!(repo.reindex_fields().await.unwrap(), 0);
+    assert_eq!(repo.queue_unindexed().await.unwrap(), total);
+    assert_eq!(index_rows(&repo).await, 0);
+    assert_eq!(
+        record_count(&app, "vdu.id=a").await,
+        2,
+        "queued: from the documents"
+    );
+    assert_eq!(index_queued(&repo).await, total);
+    assert_eq!(
+        record_count(&app, "vdu.id=a").await,
+        2,
+        "indexed: from the index"
+    );
+    assert_eq!(repo.queue_unindexed().await.unwrap(), 0);
+    assert_eq!(repo.index_pending(100).await.unwrap(), 0);
+}
+
+/// The background indexer empties the queue; a descriptor deleted while queued leaves it.
+async fn the_indexer_drains_the_queue_and_deletes_leave_it(backend: Backend) {
+    let app = indexing(backend).await;
+    let repo = app.repository().await;
+    let doomed = create(&app, "q", "doomed", "1").await;
+    assert_eq!(queued(&repo).await, 1);
+    let response = app.delete(&format!("/vnfs/{doomed}")).await;
+    assert!(response.status().is_success());
+    assert_eq!(queued(&repo).await, 0, "the delete removed its queue row");
+    drop(app);
+
+    let app = TestApp::spawn_with(backend, |config| {
+        config.field_index = true;
+        config.field_index_interval = Some(std::time::Duration::from_millis(20));
+        config.field_index_batch = 3;
+    })
+    .await;
+    let repo = app.repository().await;
+    for i in 0..10 {
+        create(&app, "q", &format!("n{i}"), "1").await;
+    }
+    for _ in 0..500 {
+        if queued(&repo).await == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(queued(&repo).await, 0, "the indexer emptied the queue");
+    let sql = "SELECT count(DISTINCT uuid) FROM descriptor_fields WHERE path = 'vendor'";
+    let vnfds = count_of(&repo, sql).await;
+    assert!(
+        vnfds >= 10,
+        "the indexer wrote the rows of {vnfds} descriptors"
+    );
 }
 
 /// Descriptors with one and with several values at the same paths (numbers, strings, both),
@@ -413,8 +509,16 @@ async fn list_uuids(
 async fn single_field_filters_page_and_count_like_the_documents(backend: Backend) {
     let app = indexing(backend).await;
     seed(&app).await;
-    seed_many(&app).await;
     let repo = app.repository().await;
+    index_queued(&repo).await;
+    seed_many(&app).await;
+    assert_eq!(queued(&repo).await, 40, "some indexed, some queued");
+    assert_single_filters_like_documents(&repo, "mixed").await;
+    index_queued(&repo).await;
+    assert_single_filters_like_documents(&repo, "indexed").await;
+}
+
+async fn assert_single_filters_like_documents(repo: &Repository, when: &str) {
     let mut compared = 0;
     let queries = SINGLE_FILTERS
         .iter()
@@ -427,7 +531,7 @@ async fn single_field_filters_page_and_count_like_the_documents(backend: Backend
         if !matches!(condition.target, Target::Field(_) | Target::Deep(_)) {
             continue;
         }
-        let expected = match &repo {
+        let expected = match repo {
             Repository::Postgres(pool) => {
                 selected!(sqlx::Postgres, pool, condition, false, LIST_ORDER)
             }
@@ -435,9 +539,9 @@ async fn single_field_filters_page_and_count_like_the_documents(backend: Backend
         };
         for scan in [FieldScan::Auto, FieldScan::Matches, FieldScan::ListOrder] {
             for size in [1, 3, 100] {
-                let (uuids, total) = list_uuids(&repo, condition, scan, size).await;
-                assert_eq!(uuids, expected, "{query} {scan:?} page size {size}");
-                assert_eq!(total, expected.len() as u64, "{query} {scan:?}");
+                let (uuids, total) = list_uuids(repo, condition, scan, size).await;
+                assert_eq!(uuids, expected, "{when}: {query} {scan:?} page size {size}");
+                assert_eq!(total, expected.len() as u64, "{when}: {query} {scan:?}");
             }
         }
         compared += 1;
@@ -482,12 +586,7 @@ async fn assert_unfiltered_pages(repo: &Repository, when: &str) {
 }
 
 async fn anchors(repo: &Repository) -> i64 {
-    let sql = "SELECT count(*) FROM list_anchors";
-    match repo {
-        Repository::Postgres(pool) => sqlx::query_scalar(sql).fetch_one(pool).await,
-        Repository::Sqlite(pool) => sqlx::query_scalar(sql).fetch_one(pool).await,
-    }
-    .unwrap()
+    count_of(repo, "SELECT count(*) FROM list_anchors").await
 }
 
 async fn deep_pages_from_kept_positions_follow_writes(backend: Backend) {
