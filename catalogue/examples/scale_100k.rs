@@ -148,12 +148,7 @@ async fn run(url: String, backend: &str, records: usize, repeats: usize) -> anyh
     config.field_index_interval = Some(Duration::from_millis(
         catalogue::config::DEFAULT_FIELD_INDEX_INTERVAL_MS,
     ));
-    if let Some(batch) = std::env::var("CATALOGUE_FIELD_INDEX_BATCH")
-        .ok()
-        .and_then(|b| b.parse().ok())
-    {
-        config.field_index_batch = batch;
-    }
+    config.field_index_batch = catalogue::config::field_index_batch()?;
     let indexed = config.field_index;
     let app = catalogue::build(config).await?;
     let base = format!("http://127.0.0.1:{}/api/catalogues/v2", app.port());

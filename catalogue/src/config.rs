@@ -159,7 +159,8 @@ impl Config {
     }
 }
 
-fn field_index_batch() -> anyhow::Result<u32> {
+/// `CATALOGUE_FIELD_INDEX_BATCH`, checked (its default when unset).
+pub fn field_index_batch() -> anyhow::Result<u32> {
     let batch = parse_var("CATALOGUE_FIELD_INDEX_BATCH", DEFAULT_FIELD_INDEX_BATCH)?;
     if !(1..=MAX_FIELD_INDEX_BATCH).contains(&batch) {
         anyhow::bail!(

@@ -23,6 +23,11 @@ pub const FIELDS_VERSION: i32 = 2;
 /// Strings longer than this are indexed as `Long` and compared from the document.
 pub const TEXT_LIMIT: usize = 256;
 
+/// Paths longer than this (in bytes) are not indexed: their conditions are evaluated on the
+/// documents. It keeps an index row under PostgreSQL's b-tree limit (about 2.7 kB) with a
+/// text of [`TEXT_LIMIT`] bytes, so no descriptor's rows can fail to be written.
+pub const PATH_LIMIT: usize = 1024;
+
 /// The prefix of the paths of deep keys (`**.memory.size`); `*` is not a segment character.
 pub const DEEP_PREFIX: &str = "**.";
 
@@ -76,6 +81,22 @@ impl FieldValue {
             _ => None,
         }
     }
+}
+
+/// The index path of a condition's dotted path or deep key, when the index holds it: none
+/// for a path with an array index (a segment of digits) or longer than [`PATH_LIMIT`].
+pub fn index_path(segments: &[String], deep: bool) -> Option<String> {
+    let path = if deep {
+        format!("{DEEP_PREFIX}{}", segments.join("."))
+    } else if segments
+        .iter()
+        .any(|s| s.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return None;
+    } else {
+        segments.join(".")
+    };
+    (path.len() <= PATH_LIMIT).then_some(path)
 }
 
 /// One row of the index.
@@ -178,6 +199,9 @@ fn visit_members(object: &Map<String, Value>, prefix: &str, rows: &mut Rows) {
         } else {
             format!("{prefix}.{key}")
         };
+        if path.len() > PATH_LIMIT {
+            continue;
+        }
         rows.add_compared(&path, value);
         for inner in step_targets(value) {
             visit_members(inner, &path, rows);
@@ -291,6 +315,24 @@ mod tests {
                 ("s".into(), FieldValue::Long),
             ]
         );
+    }
+
+    #[test]
+    fn paths_longer_than_the_limit_are_left_out() {
+        let key = "k".repeat(128);
+        let mut body = json!({"end": 1});
+        for _ in 0..8 {
+            body = json!({ key.clone(): body });
+        }
+        let got = rows(DescriptorKind::Nsd, &json!({"deep": body, "short": 1}));
+        assert_eq!(got, vec![("short".into(), FieldValue::Number(1.0))]);
+        let segments = vec![key; 8];
+        assert_eq!(
+            index_path(&segments[..7], false).map(|p| p.len()),
+            Some(902)
+        );
+        assert_eq!(index_path(&segments, false), None);
+        assert_eq!(index_path(&["vdu".into(), "0".into()], false), None);
     }
 
     #[test]

@@ -10,7 +10,7 @@ use sqlx::QueryBuilder;
 use shared_models::DescriptorKind;
 
 use super::{
-    fields::{FieldValue, DEEP_PREFIX, TEXT_LIMIT},
+    fields::{index_path, FieldValue, TEXT_LIMIT},
     sql::{ordering_symbol, push_queued_match, Dialect},
     Condition, ListQuery, Mode, Op, Page, Target,
 };
@@ -40,10 +40,7 @@ enum Term {
 pub struct IndexedFilter {
     kind: DescriptorKind,
     path: String,
-    /// The path's segments and whether it is a deep key, and the condition: evaluated on
-    /// the documents of the descriptors still queued for the indexer (ADR-30).
-    segments: Vec<String>,
-    deep: bool,
+    /// Evaluated on the documents of the descriptors still queued for the indexer (ADR-30).
     condition: Condition,
     terms: Vec<Term>,
     /// An ordering condition could match a string too long for the index: usable only when
@@ -61,21 +58,8 @@ impl IndexedFilter {
         let [condition] = &query.conditions[..] else {
             return None;
         };
-        let (path, segments, deep) = match &condition.target {
-            Target::Field(segments)
-                if !segments
-                    .iter()
-                    .any(|s| s.bytes().all(|b| b.is_ascii_digit())) =>
-            {
-                (segments.join("."), segments.clone(), false)
-            }
-            Target::Deep(deep) => (
-                format!("{DEEP_PREFIX}{}", deep.segments.join(".")),
-                deep.segments.clone(),
-                true,
-            ),
-            _ => return None,
-        };
+        let (segments, deep) = target_path(&condition.target)?;
+        let path = index_path(segments, deep)?;
         let ordering = matches!(condition.op, Op::Gt | Op::Gte | Op::Lt | Op::Lte);
         let equality = matches!(condition.op, Op::Eq | Op::In);
         if !(ordering || equality) {
@@ -88,8 +72,6 @@ impl IndexedFilter {
         Some(Self {
             kind,
             path,
-            segments,
-            deep,
             condition: condition.clone(),
             terms: terms(condition, equality),
             ordering,
@@ -204,13 +186,9 @@ impl IndexedFilter {
 
     /// The filter on the documents of the queued descriptors (query/sql.rs).
     fn push_queued_match<DB: Dialect>(&self, builder: &mut QueryBuilder<'_, DB>) {
-        push_queued_match(
-            builder,
-            self.kind,
-            &self.segments,
-            self.deep,
-            &self.condition,
-        );
+        let (segments, deep) =
+            target_path(&self.condition.target).expect("an indexed filter is on a path");
+        push_queued_match(builder, self.kind, segments, deep, &self.condition);
     }
 
     fn push_key<DB: Dialect>(&self, builder: &mut QueryBuilder<'_, DB>) {
@@ -232,6 +210,15 @@ impl IndexedFilter {
         if self.terms.is_empty() {
             builder.push("false");
         }
+    }
+}
+
+/// The segments of a descriptor path condition, and whether they name a deep key.
+fn target_path(target: &Target) -> Option<(&[String], bool)> {
+    match target {
+        Target::Field(segments) => Some((segments, false)),
+        Target::Deep(deep) => Some((&deep.segments, true)),
+        _ => None,
     }
 }
 

@@ -7,7 +7,7 @@ use shared_models::DescriptorKind;
 use sqlx::{Database, QueryBuilder};
 
 use super::{
-    fields::{FieldValue, DEEP_PREFIX, TEXT_LIMIT},
+    fields::{index_path, FieldValue, TEXT_LIMIT},
     Condition, IdentityField, MetaField, Op, Operand, Target,
 };
 
@@ -100,8 +100,8 @@ fn push_condition<DB: Dialect>(
 }
 
 /// A descriptor path condition: from the field index (query/fields.rs) when it can answer
-/// it, else evaluated on the documents. `Missing` and paths with an array index are
-/// evaluated; so are the long strings the index only marks, and the documents of the
+/// it, else evaluated on the documents. `Missing` and the paths the index does not hold
+/// (`index_path`) are evaluated; so are the long strings the index only marks, and the documents of the
 /// descriptors still queued for the indexer (ADR-30).
 fn push_path<DB: Dialect>(
     builder: &mut QueryBuilder<'_, DB>,
@@ -110,14 +110,10 @@ fn push_path<DB: Dialect>(
     deep: bool,
     condition: &Condition,
 ) {
-    let indexed = condition.op != Op::Missing
-        && (deep
-            || !segments
-                .iter()
-                .any(|s| s.bytes().all(|b| b.is_ascii_digit())));
-    if !indexed {
+    let path = index_path(segments, deep).filter(|_| condition.op != Op::Missing);
+    let Some(path) = path else {
         return DB::push_descriptor(builder, segments, deep, condition);
-    }
+    };
     let positive = Condition {
         op: match condition.op {
             Op::Ne => Op::Eq,
@@ -125,11 +121,6 @@ fn push_path<DB: Dialect>(
             op => op,
         },
         ..condition.clone()
-    };
-    let path = if deep {
-        format!("{DEEP_PREFIX}{}", segments.join("."))
-    } else {
-        segments.join(".")
     };
     let negate = positive.op != condition.op;
     builder.push(if negate { "NOT (" } else { "(" });

@@ -4,6 +4,7 @@ mod backend;
 mod bundle;
 mod connect;
 mod field_queue;
+pub use field_queue::Parked;
 mod lists;
 mod pg;
 pub mod positions;
@@ -206,9 +207,10 @@ impl Repository {
         dispatch!(self, queue_unindexed())
     }
 
-    /// Writes the field index rows of up to `batch` queued descriptors; how many (ADR-30).
-    pub async fn index_pending(&self, batch: u32) -> Result<u64, ApiError> {
-        dispatch!(self, index_pending(batch))
+    /// Writes the field index rows of up to `batch` queued descriptors that are not
+    /// `parked`; how many (ADR-30). Those whose rows cannot be written are parked.
+    pub async fn index_pending(&self, batch: u32, parked: &mut Parked) -> Result<u64, ApiError> {
+        dispatch!(self, index_pending(batch, parked))
     }
 
     /// Folds pending count deltas into the kept counts; how many counts changed.

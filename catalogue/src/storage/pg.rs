@@ -39,5 +39,38 @@ pub async fn fold_counts(pool: &sqlx::PgPool) -> Result<u64, crate::error::ApiEr
     Ok(done)
 }
 
+/// Queues for the field indexer the descriptors written without the field index (or indexed
+/// by an older extraction), dropping their old rows; how many (ADR-30). One statement, so a
+/// descriptor written meanwhile is either stamped and queued or left for the next start; one
+/// catalogue at a time (a transaction-level advisory lock), so two starting together do not
+/// both queue it. Costs one scan when there is nothing to do.
+pub async fn queue_unindexed(pool: &sqlx::PgPool) -> Result<u64, crate::error::ApiError> {
+    let version = crate::query::fields::FIELDS_VERSION;
+    if !field_queue::any_unindexed(pool).await? {
+        return Ok(0);
+    }
+    let mut tx = pool.begin().await?;
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(QUEUE_LOCK)
+        .execute(&mut *tx)
+        .await?;
+    let queued = sqlx::query(
+        "WITH stale AS (UPDATE descriptors SET fields_version = $1 WHERE fields_version < $1 \
+         RETURNING uuid, kind, created_at), \
+         dropped AS (DELETE FROM descriptor_fields AS f USING stale WHERE f.uuid = stale.uuid) \
+         INSERT INTO descriptor_fields_pending (uuid, kind, created_at) \
+         SELECT uuid, kind, created_at FROM stale ON CONFLICT (uuid) DO NOTHING",
+    )
+    .bind(version)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    tx.commit().await?;
+    Ok(queued)
+}
+
+/// The advisory lock key of [`queue_unindexed`] (any constant other than the fold's).
+const QUEUE_LOCK: i64 = 0x534f_4e41_5442;
+
 /// The advisory lock key of the fold ("SONATA" in ASCII digits, any constant would do).
 const FOLD_LOCK: i64 = 0x534f_4e41_5441;

@@ -20,6 +20,36 @@ use crate::storage::positions::NOTHING_TO_FOLD;
 /// The turn of the writers of this process.
 static WRITER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
+/// Queues for the field indexer the descriptors written without the field index (or indexed
+/// by an older extraction), dropping their old rows, in one write transaction; how many
+/// (ADR-30).
+pub async fn queue_unindexed(pool: &sqlx::SqlitePool) -> Result<u64, crate::error::ApiError> {
+    let version = crate::query::fields::FIELDS_VERSION;
+    if !field_queue::any_unindexed(pool).await? {
+        return Ok(0);
+    }
+    let _writer = WRITER.lock().await;
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let statements = [
+        "INSERT INTO descriptor_fields_pending (uuid, kind, created_at) \
+         SELECT uuid, kind, created_at FROM descriptors WHERE fields_version < $1 \
+         ON CONFLICT (uuid) DO NOTHING",
+        "DELETE FROM descriptor_fields WHERE uuid IN \
+         (SELECT uuid FROM descriptors WHERE fields_version < $1)",
+        "UPDATE descriptors SET fields_version = $1 WHERE fields_version < $1",
+    ];
+    let mut stamped = 0;
+    for sql in statements {
+        stamped = sqlx::query(sql)
+            .bind(version)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+    }
+    tx.commit().await?;
+    Ok(stamped)
+}
+
 /// Folds the count deltas into the base counts and keeps the list anchors (storage/lists.rs
 /// `fold_in`), in one write transaction (SQLite has one writer, so nothing lands between the
 /// sums and the delete).
