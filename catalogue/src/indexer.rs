@@ -2,18 +2,35 @@
 //! its last round, in batches, so a descriptor write costs one queue row instead of its
 //! index rows, and the index rows of many descriptors share their pages.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::storage::{Parked, Repository};
 
+/// How often the indexer also queues descriptors written without the index (by a catalogue
+/// with `CATALOGUE_FIELD_INDEX=false`, or older than ADR-30, beside this one); start-up does
+/// it first.
+pub const REQUEUE_EVERY: Duration = Duration::from_secs(60);
+
 /// Every `interval`, indexes what is queued, `batch` descriptors per transaction, until the
-/// queue is empty; for as long as the returned future is polled.
-/// Descriptors whose rows cannot be written are left waiting and tried again later
-/// ([`Parked`]).
+/// queue is empty; for as long as the returned future is polled. Descriptors whose rows
+/// cannot be written are left waiting and tried again later ([`Parked`]).
 pub async fn run_field_indexer(repo: Repository, interval: Duration, batch: u32) {
     let mut parked = Parked::default();
+    let mut requeued = Instant::now();
     loop {
         tokio::time::sleep(interval).await;
+        if requeued.elapsed() >= REQUEUE_EVERY {
+            requeued = Instant::now();
+            match repo.queue_unindexed().await {
+                Ok(0) => {}
+                Ok(queued) => {
+                    tracing::info!(queued, "queued descriptors written without the field index")
+                }
+                Err(err) => {
+                    tracing::warn!(%err, "queueing descriptors without the field index failed")
+                }
+            }
+        }
         loop {
             match repo.index_pending(batch, &mut parked).await {
                 Ok(done) if done >= u64::from(batch) => continue,

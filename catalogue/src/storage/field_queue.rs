@@ -18,6 +18,8 @@ use std::{
 
 use uuid::Uuid;
 
+use crate::error::ApiError;
+
 /// The descriptors the indexer leaves waiting for a while, because writing their rows
 /// failed: a batch is read without them, so one bad descriptor does not stop the others.
 #[derive(Debug, Default)]
@@ -28,7 +30,7 @@ pub struct Parked {
 impl Parked {
     /// How long a descriptor stays parked before it is tried again.
     pub const RETRY_AFTER: Duration = Duration::from_secs(600);
-    /// At most this many are parked; beyond, a round stops at the failure.
+    /// At most this many are parked; parking one more lets the oldest go.
     pub const MAX: usize = 1000;
 
     /// The parked descriptors, after those parked long enough are let go.
@@ -37,13 +39,18 @@ impl Parked {
         self.since.keys().copied().collect()
     }
 
-    /// Parks `uuid`; false when the set is full.
-    pub(super) fn park(&mut self, uuid: Uuid) -> bool {
+    /// Parks `uuid`, whose rows failed with `err` (logged).
+    pub(super) fn park(&mut self, uuid: Uuid, err: &ApiError) {
+        tracing::warn!(%uuid, ?err, "a descriptor's field index rows cannot be written: it stays queued");
         if self.since.len() >= Self::MAX {
-            return false;
+            let oldest = self
+                .since
+                .iter()
+                .min_by_key(|(_, at)| **at)
+                .map(|(u, _)| *u);
+            oldest.map(|u| self.since.remove(&u));
         }
         self.since.insert(uuid, Instant::now());
-        true
     }
 
     /// How many are parked.
@@ -56,11 +63,33 @@ impl Parked {
     }
 }
 
+/// Whether a write failed for what it holds, so that writing it again fails again: an
+/// extraction error, or the database refusing the data (PostgreSQL SQLSTATE classes 22 data
+/// exception, 23 integrity, 54 limit exceeded, P0 raised by a trigger; SQLite TOOBIG,
+/// CONSTRAINT, MISMATCH, RANGE). A lost connection, a cancel, a read-only server or a busy
+/// database is not.
+pub(super) fn is_data_fault(err: &ApiError) -> bool {
+    let ApiError::Internal(err) = err else {
+        return false;
+    };
+    let Some(sqlx::Error::Database(db)) = err.downcast_ref::<sqlx::Error>() else {
+        return err.downcast_ref::<sqlx::Error>().is_none();
+    };
+    let code = db.code().unwrap_or_default();
+    match code.parse::<i64>() {
+        Ok(sqlite) => matches!(sqlite & 0xff, 18 | 19 | 20 | 25),
+        Err(_) => ["22", "23", "54", "P0"]
+            .iter()
+            .any(|class| code.starts_with(class)),
+    }
+}
+
 macro_rules! field_queue_ops {
     ($db:ty, $pool:ty, $claim_lock:expr) => {
         mod field_queue {
             use super::*;
             use crate::query::fields::FieldEntry;
+            use crate::storage::field_queue::is_data_fault;
 
             /// One descriptor's rows, with what every row of it carries.
             struct Extracted {
@@ -97,10 +126,11 @@ macro_rules! field_queue_ops {
                     .await?)
             }
 
-            /// Indexes up to `batch` waiting descriptors that are not parked; how many it
-            /// indexed (0: none was waiting, or another catalogue holds them). A batch that
-            /// cannot be written is written one at a time; a descriptor whose rows cannot
-            /// be extracted or written is parked. An unreachable database ends the round.
+            /// Indexes up to `batch` waiting descriptors of the current extraction that are
+            /// not parked; how many it indexed (0: none was waiting, or another catalogue
+            /// holds them). A batch that cannot be written is written one at a time; a
+            /// descriptor whose rows cannot be extracted, or are refused for what they hold
+            /// (`is_data_fault`), is parked. Any other failure ends the round.
             pub async fn index_pending(
                 pool: &$pool,
                 batch: u32,
@@ -108,11 +138,12 @@ macro_rules! field_queue_ops {
             ) -> Result<u64, ApiError> {
                 let mut read = QueryBuilder::<$db>::new(
                     "SELECT p.uuid, d.kind, p.created_at, d.body FROM descriptor_fields_pending AS p \
-                     JOIN descriptors AS d ON d.uuid = p.uuid",
+                     JOIN descriptors AS d ON d.uuid = p.uuid WHERE d.fields_version = ",
                 );
+                read.push_bind(FIELDS_VERSION);
                 let skipped = parked.current();
                 if !skipped.is_empty() {
-                    read.push(" WHERE p.uuid NOT IN (");
+                    read.push(" AND p.uuid NOT IN (");
                     let mut uuids = read.separated(", ");
                     for uuid in skipped {
                         uuids.push_bind(uuid);
@@ -125,45 +156,28 @@ macro_rules! field_queue_ops {
                 for row in &waiting {
                     match extract_row(row) {
                         Ok(e) => extracted.push(e),
-                        Err(err) => park(parked, row.try_get("uuid")?, &err)?,
+                        Err(err) => parked.park(row.try_get("uuid")?, &err),
                     }
                 }
-                match write_batch(pool, &extracted).await {
+                let err = match write_batch(pool, &extracted).await {
                     Ok(done) => return Ok(done),
-                    Err(err @ ApiError::Unavailable { .. }) => return Err(err),
-                    Err(err) if extracted.len() == 1 => {
-                        park(parked, extracted[0].uuid, &err)?;
-                        return Ok(0);
-                    }
-                    Err(err) => tracing::warn!(%err, "a field index batch failed: one at a time"),
+                    Err(err) if !is_data_fault(&err) => return Err(err),
+                    Err(err) => err,
+                };
+                if let [only] = &extracted[..] {
+                    parked.park(only.uuid, &err);
+                    return Ok(0);
                 }
+                tracing::warn!(%err, "a field index batch was refused: writing it one at a time");
                 let mut done = 0;
                 for e in &extracted {
                     match write_batch(pool, std::slice::from_ref(e)).await {
                         Ok(n) => done += n,
-                        Err(err @ ApiError::Unavailable { .. }) => return Err(err),
-                        Err(err) => park(parked, e.uuid, &err)?,
+                        Err(err) if is_data_fault(&err) => parked.park(e.uuid, &err),
+                        Err(err) => return Err(err),
                     }
                 }
                 Ok(done)
-            }
-
-            /// Leaves `uuid` waiting for [`Parked::RETRY_AFTER`]; the error back when too
-            /// many are parked already.
-            fn park(
-                parked: &mut crate::storage::Parked,
-                uuid: Uuid,
-                err: &ApiError,
-            ) -> Result<(), ApiError> {
-                tracing::warn!(%uuid, ?err, "writing a descriptor's field index failed: it stays queued");
-                if parked.park(uuid) {
-                    Ok(())
-                } else {
-                    Err(ApiError::Internal(anyhow::anyhow!(
-                        "{} descriptors cannot be indexed: {err}",
-                        parked.len()
-                    )))
-                }
             }
 
             /// Claims the descriptors extracted and writes their rows, in one transaction;
@@ -173,6 +187,7 @@ macro_rules! field_queue_ops {
                     return Ok(0);
                 }
                 let (_writer, mut tx) = begin(pool).await?;
+                hold_off_requeue(&mut tx).await?;
                 let claimed = claim(&mut tx, extracted).await?;
                 let rows: Vec<(&Extracted, &FieldEntry)> = extracted
                     .iter()
@@ -254,3 +269,41 @@ macro_rules! field_queue_ops {
 }
 
 pub(crate) use field_queue_ops;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn internal(err: impl Into<anyhow::Error>) -> ApiError {
+        ApiError::Internal(err.into())
+    }
+
+    #[test]
+    fn a_full_set_lets_the_oldest_go() {
+        let mut parked = Parked::default();
+        let err = internal(anyhow::anyhow!("refused"));
+        let first = Uuid::new_v4();
+        parked.park(first, &err);
+        std::thread::sleep(Duration::from_millis(2));
+        for _ in 1..Parked::MAX {
+            parked.park(Uuid::new_v4(), &err);
+        }
+        let last = Uuid::new_v4();
+        parked.park(last, &err);
+        let current = parked.current();
+        assert_eq!(current.len(), Parked::MAX);
+        assert!(current.contains(&last));
+        assert!(!current.contains(&first));
+    }
+
+    #[test]
+    fn only_what_the_data_causes_is_a_data_fault() {
+        assert!(is_data_fault(&internal(anyhow::anyhow!("bad json"))));
+        assert!(!is_data_fault(&internal(sqlx::Error::PoolTimedOut)));
+        assert!(!is_data_fault(&internal(sqlx::Error::WorkerCrashed)));
+        assert!(!is_data_fault(&ApiError::Unavailable {
+            what: "database",
+            detail: String::new(),
+        }));
+    }
+}

@@ -54,23 +54,35 @@ pub async fn queue_unindexed(pool: &sqlx::PgPool) -> Result<u64, crate::error::A
         .bind(QUEUE_LOCK)
         .execute(&mut *tx)
         .await?;
-    let queued = sqlx::query(
+    let stamped: i64 = sqlx::query_scalar(
         "WITH stale AS (UPDATE descriptors SET fields_version = $1 WHERE fields_version < $1 \
          RETURNING uuid, kind, created_at), \
-         dropped AS (DELETE FROM descriptor_fields AS f USING stale WHERE f.uuid = stale.uuid) \
-         INSERT INTO descriptor_fields_pending (uuid, kind, created_at) \
-         SELECT uuid, kind, created_at FROM stale ON CONFLICT (uuid) DO NOTHING",
+         dropped AS (DELETE FROM descriptor_fields AS f USING stale WHERE f.uuid = stale.uuid), \
+         queued AS (INSERT INTO descriptor_fields_pending (uuid, kind, created_at) \
+         SELECT uuid, kind, created_at FROM stale ON CONFLICT (uuid) DO NOTHING) \
+         SELECT count(*) FROM stale",
     )
     .bind(version)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
+    .fetch_one(&mut *tx)
+    .await?;
     tx.commit().await?;
-    Ok(queued)
+    Ok(stamped as u64)
 }
 
-/// The advisory lock key of [`queue_unindexed`] (any constant other than the fold's).
-const QUEUE_LOCK: i64 = 0x534f_4e41_5442;
+/// Makes [`queue_unindexed`] wait for the indexer's batch in `tx` (it takes the lock
+/// exclusively): a descriptor stamped for a new extraction while an older catalogue's indexer
+/// claims it would otherwise keep the older rows, or get both.
+async fn hold_off_requeue(tx: &mut Tx) -> Result<(), crate::error::ApiError> {
+    sqlx::query("SELECT pg_advisory_xact_lock_shared($1)")
+        .bind(QUEUE_LOCK)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// The advisory lock key of [`queue_unindexed`] (any constant other than the fold's and the
+/// upkeep's, storage/upkeep.rs).
+const QUEUE_LOCK: i64 = 0x534f_4e41_5443;
 
 /// The advisory lock key of the fold ("SONATA" in ASCII digits, any constant would do).
 const FOLD_LOCK: i64 = 0x534f_4e41_5441;

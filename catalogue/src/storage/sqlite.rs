@@ -50,6 +50,11 @@ pub async fn queue_unindexed(pool: &sqlx::SqlitePool) -> Result<u64, crate::erro
     Ok(stamped)
 }
 
+/// Nothing: the writer's turn that the indexer's batch holds keeps [`queue_unindexed`] out.
+async fn hold_off_requeue(_tx: &mut Tx) -> Result<(), crate::error::ApiError> {
+    Ok(())
+}
+
 /// Folds the count deltas into the base counts and keeps the list anchors (storage/lists.rs
 /// `fold_in`), in one write transaction (SQLite has one writer, so nothing lands between the
 /// sums and the delete).

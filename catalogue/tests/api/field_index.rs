@@ -28,6 +28,7 @@ on_both_backends!(
     version_last_picks_follow_inserts_and_deletes,
     descriptors_written_before_the_index_are_indexed,
     the_indexer_drains_the_queue_and_deletes_leave_it,
+    a_queued_descriptor_of_an_older_extraction_waits_for_its_requeue,
     a_descriptor_that_cannot_be_indexed_waits_and_the_others_go_on,
     paths_too_long_for_the_index_are_evaluated_on_the_documents,
     single_field_filters_page_and_count_like_the_documents,
@@ -386,6 +387,26 @@ async fn descriptors_written_before_the_index_are_indexed(backend: Backend) {
     );
 }
 
+/// A queued descriptor whose `fields_version` is not the service's (stamped by a catalogue of
+/// another extraction) is left to that catalogue, or to the requeue, which drops its rows.
+async fn a_queued_descriptor_of_an_older_extraction_waits_for_its_requeue(backend: Backend) {
+    let app = indexing(backend).await;
+    let repo = app.repository().await;
+    create(&app, "o", "old", "1").await;
+    execute(&repo, "UPDATE descriptors SET fields_version = 1").await;
+    assert_eq!(
+        repo.index_pending(100, &mut Parked::default())
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(queued(&repo).await, 1, "not this extraction's to index");
+    assert_eq!(record_count(&app, "vendor=o&name=old").await, 1);
+    assert_eq!(repo.queue_unindexed().await.unwrap(), 1, "stamped again");
+    assert_eq!(index_queued(&repo).await, 1);
+    assert_eq!(index_rows(&repo).await, 3, "vendor, name and version");
+}
+
 /// Runs SQL statements on the service's database.
 async fn execute(repo: &Repository, sql: &str) {
     match repo {
@@ -509,9 +530,12 @@ async fn the_indexer_drains_the_queue_and_deletes_leave_it(backend: Backend) {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     assert_eq!(queued(&repo).await, 0, "the indexer emptied the queue");
-    let sql = "SELECT count(DISTINCT uuid) FROM descriptor_fields WHERE path = 'vendor'";
+    let sql = "SELECT count(*) FROM descriptor_fields WHERE path = 'vendor'";
     let vnfds = count_of(&repo, sql).await;
-    assert_eq!(vnfds, 10, "the indexer wrote the rows of every descriptor");
+    assert_eq!(
+        vnfds, 10,
+        "the indexer wrote the rows of every descriptor, once"
+    );
 }
 
 /// Descriptors with one and with several values at the same paths (numbers, strings, both),
