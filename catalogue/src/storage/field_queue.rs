@@ -126,8 +126,9 @@ macro_rules! field_queue_ops {
                     .await?)
             }
 
-            /// Indexes up to `batch` waiting descriptors of the current extraction that are
-            /// not parked; how many it indexed (0: none was waiting, or another catalogue
+            /// Indexes the descriptors of the current extraction among up to `batch` waiting
+            /// ones that are not parked (those of another extraction are the requeue's, at
+            /// most a minute away); how many it indexed (0: none was waiting, or another catalogue
             /// holds them). A batch that cannot be written is written one at a time; a
             /// descriptor whose rows cannot be extracted, or are refused for what they hold
             /// (`is_data_fault`), is parked. Any other failure ends the round.
@@ -136,14 +137,17 @@ macro_rules! field_queue_ops {
                 batch: u32,
                 parked: &mut crate::storage::Parked,
             ) -> Result<u64, ApiError> {
+                // The batch is taken from the queue first (a subquery with a limit is not
+                // flattened): joined the other way, PostgreSQL scans the descriptors in heap
+                // order for queued ones, which are the newest, so every batch read the whole
+                // table (measured: 490 descriptors/s indexed at 100,000).
                 let mut read = QueryBuilder::<$db>::new(
-                    "SELECT p.uuid, d.kind, p.created_at, d.body FROM descriptor_fields_pending AS p \
-                     JOIN descriptors AS d ON d.uuid = p.uuid WHERE d.fields_version = ",
+                    "SELECT p.uuid, d.kind, p.created_at, d.body FROM \
+                     (SELECT uuid, created_at FROM descriptor_fields_pending",
                 );
-                read.push_bind(FIELDS_VERSION);
                 let skipped = parked.current();
                 if !skipped.is_empty() {
-                    read.push(" AND p.uuid NOT IN (");
+                    read.push(" WHERE uuid NOT IN (");
                     let mut uuids = read.separated(", ");
                     for uuid in skipped {
                         uuids.push_bind(uuid);
@@ -151,6 +155,10 @@ macro_rules! field_queue_ops {
                     read.push(")");
                 }
                 read.push(" LIMIT ").push_bind(i64::from(batch.max(1)));
+                read.push(
+                    ") AS p JOIN descriptors AS d ON d.uuid = p.uuid WHERE d.fields_version = ",
+                );
+                read.push_bind(FIELDS_VERSION);
                 let waiting = read.build().fetch_all(pool).await?;
                 let mut extracted = Vec::with_capacity(waiting.len());
                 for row in &waiting {
