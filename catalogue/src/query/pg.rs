@@ -12,6 +12,8 @@ use super::{
 impl Dialect for Postgres {
     const CODEPOINT_ORDER: &'static str = " COLLATE \"C\"";
     const UUID_TEXT: &'static str = "CAST(uuid AS TEXT)";
+    /// An `OFFSET` keeps the planner from turning the `EXISTS` into a hashed subplan.
+    const PER_ROW_EXISTS: &'static str = " OFFSET 0";
 
     crate::query::sql::plain_binds!();
 

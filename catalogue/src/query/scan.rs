@@ -163,7 +163,10 @@ impl IndexedFilter {
     }
 
     /// `SELECT uuid ...` of one page in list order, walking the list-order index and checking
-    /// each record's rows at the path; stops once the page is full.
+    /// each record's rows at the path; stops once the page is full. The check stays a probe
+    /// per record (`Dialect::PER_ROW_EXISTS`): beside the queued match's `OR`, PostgreSQL
+    /// would otherwise hash every matching row of the path first (177 against 3.8 ms for a
+    /// page of 25,000 matches at 100,000 records).
     pub fn push_page_from_list_order<'a, DB: Dialect>(
         &self,
         builder: &mut QueryBuilder<'a, DB>,
@@ -178,7 +181,7 @@ impl IndexedFilter {
         DB::push_text(builder, self.path.clone());
         builder.push(" AND (");
         self.push_any_term(builder);
-        builder.push(")) OR ");
+        builder.push(format_args!("){}) OR ", DB::PER_ROW_EXISTS));
         self.push_queued_match(builder);
         builder.push(") ORDER BY created_at, uuid");
         push_limit_offset(builder, page);

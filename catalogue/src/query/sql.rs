@@ -17,6 +17,9 @@ pub trait Dialect: Database + Sized {
     const CODEPOINT_ORDER: &'static str;
     /// The uuid column as hyphenated lower-case text.
     const UUID_TEXT: &'static str;
+    /// Ends a correlated `EXISTS (...)` that must be evaluated per row, never turned into a
+    /// hashed set of every row it could match.
+    const PER_ROW_EXISTS: &'static str;
 
     fn push_text(builder: &mut QueryBuilder<'_, Self>, value: String);
     fn push_int(builder: &mut QueryBuilder<'_, Self>, value: i64);

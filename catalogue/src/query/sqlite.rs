@@ -20,6 +20,8 @@ const UUID_TEXT: &str = "lower(substr(hex(uuid), 1, 8) || '-' || substr(hex(uuid
 impl Dialect for Sqlite {
     const CODEPOINT_ORDER: &'static str = "";
     const UUID_TEXT: &'static str = UUID_TEXT;
+    /// SQLite runs a correlated `EXISTS` per row.
+    const PER_ROW_EXISTS: &'static str = "";
 
     crate::query::sql::plain_binds!();
 
