@@ -189,23 +189,40 @@ macro_rules! field_queue_ops {
             }
 
             /// Claims the descriptors extracted and writes their rows, in one transaction;
-            /// how many it claimed.
+            /// how many it claimed. The rollback on failure is awaited, not left to the
+            /// dropped transaction: its row locks would otherwise outlive it until the
+            /// connection is used again, and the one-at-a-time retry (`SKIP LOCKED`) would
+            /// skip the descriptors it held.
             async fn write_batch(pool: &$pool, extracted: &[Extracted]) -> Result<u64, ApiError> {
                 if extracted.is_empty() {
                     return Ok(0);
                 }
                 let (_writer, mut tx) = begin(pool).await?;
-                hold_off_requeue(&mut tx).await?;
-                let claimed = claim(&mut tx, extracted).await?;
+                match write_in(&mut tx, extracted).await {
+                    Ok(claimed) => {
+                        tx.commit().await?;
+                        Ok(claimed)
+                    }
+                    Err(err) => {
+                        if let Err(rollback) = tx.rollback().await {
+                            tracing::warn!(%rollback, "rolling back a field index batch failed");
+                        }
+                        Err(err)
+                    }
+                }
+            }
+
+            async fn write_in(tx: &mut Tx, extracted: &[Extracted]) -> Result<u64, ApiError> {
+                hold_off_requeue(tx).await?;
+                let claimed = claim(tx, extracted).await?;
                 let rows: Vec<(&Extracted, &FieldEntry)> = extracted
                     .iter()
                     .filter(|e| claimed.contains(&e.uuid))
                     .flat_map(|e| e.entries.iter().map(move |entry| (e, entry)))
                     .collect();
                 for chunk in rows.chunks(1000) {
-                    insert_rows(&mut tx, chunk).await?;
+                    insert_rows(tx, chunk).await?;
                 }
-                tx.commit().await?;
                 Ok(claimed.len() as u64)
             }
 
