@@ -104,8 +104,8 @@ fn push_condition<DB: Dialect>(
 
 /// A descriptor path condition: from the field index (query/fields.rs) when it can answer
 /// it, else evaluated on the documents. `Missing` and the paths the index does not hold
-/// (`index_path`) are evaluated; so are the long strings the index only marks, and the documents of the
-/// descriptors still queued for the indexer (ADR-30).
+/// (`index_path`) are evaluated; so are the long strings the index only marks, and the
+/// documents of the descriptors still queued for the indexer (ADR-30).
 fn push_path<DB: Dialect>(
     builder: &mut QueryBuilder<'_, DB>,
     kind: DescriptorKind,

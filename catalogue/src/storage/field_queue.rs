@@ -128,10 +128,10 @@ macro_rules! field_queue_ops {
 
             /// Indexes the descriptors of the current extraction among up to `batch` waiting
             /// ones that are not parked (those of another extraction are the requeue's, at
-            /// most a minute away); how many it indexed (0: none was waiting, or another catalogue
-            /// holds them). A batch that cannot be written is written one at a time; a
-            /// descriptor whose rows cannot be extracted, or are refused for what they hold
-            /// (`is_data_fault`), is parked. Any other failure ends the round.
+            /// most a minute away); how many it indexed (0: none was waiting, or another
+            /// catalogue holds them). A batch that cannot be written is written one at a
+            /// time; a descriptor whose rows cannot be extracted, or are refused for what
+            /// they hold (`is_data_fault`), is parked. Any other failure ends the round.
             pub async fn index_pending(
                 pool: &$pool,
                 batch: u32,

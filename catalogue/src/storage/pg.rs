@@ -49,7 +49,7 @@ pub async fn queue_unindexed(pool: &sqlx::PgPool) -> Result<u64, crate::error::A
     if !field_queue::any_unindexed(pool).await? {
         return Ok(0);
     }
-    let mut tx = pool.begin().await?;
+    let (_writer, mut tx) = begin(pool).await?;
     sqlx::query("SELECT pg_advisory_xact_lock($1)")
         .bind(QUEUE_LOCK)
         .execute(&mut *tx)

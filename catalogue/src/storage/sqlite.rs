@@ -28,24 +28,23 @@ pub async fn queue_unindexed(pool: &sqlx::SqlitePool) -> Result<u64, crate::erro
     if !field_queue::any_unindexed(pool).await? {
         return Ok(0);
     }
-    let _writer = WRITER.lock().await;
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    let statements = [
+    let (_writer, mut tx) = begin(pool).await?;
+    let queue_and_drop = [
         "INSERT INTO descriptor_fields_pending (uuid, kind, created_at) \
          SELECT uuid, kind, created_at FROM descriptors WHERE fields_version < $1 \
          ON CONFLICT (uuid) DO NOTHING",
         "DELETE FROM descriptor_fields WHERE uuid IN \
          (SELECT uuid FROM descriptors WHERE fields_version < $1)",
-        "UPDATE descriptors SET fields_version = $1 WHERE fields_version < $1",
     ];
-    let mut stamped = 0;
-    for sql in statements {
-        stamped = sqlx::query(sql)
+    for sql in queue_and_drop {
+        sqlx::query(sql).bind(version).execute(&mut *tx).await?;
+    }
+    let stamped =
+        sqlx::query("UPDATE descriptors SET fields_version = $1 WHERE fields_version < $1")
             .bind(version)
             .execute(&mut *tx)
             .await?
             .rows_affected();
-    }
     tx.commit().await?;
     Ok(stamped)
 }
@@ -66,8 +65,7 @@ pub async fn fold_counts(pool: &sqlx::SqlitePool) -> Result<u64, crate::error::A
     if idle {
         return Ok(0);
     }
-    let _writer = WRITER.lock().await;
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let (_writer, mut tx) = begin(pool).await?;
     let done = lists::fold_in(&mut tx).await?;
     tx.commit().await?;
     Ok(done)
