@@ -9,7 +9,10 @@ use shared_models::{CatalogueRecord, DescriptorKind};
 use uuid::Uuid;
 
 use crate::{
-    blobstore::StagedBlob,
+    blobstore::{
+        slices::{in_one_pass, Slice},
+        BlobDigests, StagedBlob,
+    },
     error::ApiError,
     identity::descriptor_md5,
     model::{kind_from_route, NewDescriptor, UploadMeta},
@@ -51,6 +54,10 @@ pub struct ManifestPart {
     /// The part's path in the package, named in errors.
     #[serde(default)]
     pub source: Option<String>,
+    /// A file whose bytes are this range of the archive (stored uncompressed there): it has
+    /// no `part` of its own, and its bytes are kept once, inside the archive (ADR-31).
+    #[serde(default)]
+    pub in_archive: Option<Slice>,
 }
 
 /// The `.tgo` archive, the last part.
@@ -103,7 +110,12 @@ impl Manifest {
         }
         let mut seen = std::collections::HashSet::new();
         for part in &self.parts {
-            part.kind()?;
+            if part.kind()? != PartKind::File && part.in_archive.is_some() {
+                return Err(invalid(format!(
+                    "part {}: only a file can be in_archive",
+                    part.label()
+                )));
+            }
             if part.content_index >= entries || !seen.insert(part.content_index) {
                 return Err(invalid(format!(
                     "part {} names package_content[{}], which the package has not, or twice",
@@ -112,7 +124,17 @@ impl Manifest {
                 )));
             }
         }
+        if !in_one_pass(&self.slices()) {
+            return Err(invalid(
+                "the in_archive ranges must be non-empty and must not overlap",
+            ));
+        }
         Ok(())
+    }
+
+    /// The `in_archive` ranges, in the order of the parts.
+    pub fn slices(&self) -> Vec<Slice> {
+        self.parts.iter().filter_map(|p| p.in_archive).collect()
     }
 }
 
@@ -129,10 +151,19 @@ fn content(package: &Value) -> Option<&Vec<Value>> {
 pub struct Bundle {
     pub request_id: Option<String>,
     pub descriptors: Vec<(usize, NewDescriptor)>,
-    pub files: Vec<(usize, StagedBlob, UploadMeta)>,
+    pub files: Vec<(usize, FileBody, UploadMeta)>,
     pub archive: (StagedBlob, UploadMeta),
     /// Its body completed by [`complete_package`] before it is stored.
     pub package: NewDescriptor,
+}
+
+/// Where a file's bytes are.
+#[derive(Debug)]
+pub enum FileBody {
+    /// Sent as a part of their own, and staged.
+    Staged(StagedBlob),
+    /// `digests.size` bytes at `offset` of the bundle's archive.
+    InArchive { digests: BlobDigests, offset: u64 },
 }
 
 /// A part as stored: its `package_content` index and the record it is (new or reused).

@@ -116,3 +116,84 @@ async fn a_refused_callback_is_retried_until_accepted() {
     );
     tp.shutdown().await;
 }
+
+/// ADR-31 across the services: a package whose 24 MiB VM image is stored uncompressed
+/// on-boards, its file downloads through the gatekeeper byte for byte, and the catalogue's
+/// blob store holds those bytes once (inside the archive), not twice; deleting the package
+/// empties the store.
+#[tokio::test]
+async fn a_big_stored_artifact_is_kept_once_and_downloads_exactly() {
+    use integration_tests::packages::{canonical_example, Example};
+    let tp = TestPlatform::start(Backend::Embedded, &[])
+        .await
+        .expect("the platform starts");
+    let archive = tp.dir.path().join("big.tgo");
+    let example = Example::load(&canonical_example()).unwrap();
+    example.write_big("kept-once", 24 << 20, &archive).unwrap();
+    let bytes = std::fs::read(&archive).unwrap();
+    let artifact = {
+        use std::io::Read;
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(&bytes)).unwrap();
+        let mut entry = zip.by_name("Artifacts/big-image.bin").unwrap();
+        let mut artifact = Vec::new();
+        entry.read_to_end(&mut artifact).unwrap();
+        artifact
+    };
+    let outcome = client::onboard(&tp, bytes.clone(), "big.tgo", &[]).await;
+    let outcome = outcome.unwrap_or_else(|e| panic!("{e:#}\n{}", tp.logs()));
+    assert_eq!(outcome.status(), "success", "{}", outcome.event);
+    let package = outcome.package_id().expect("a package id").to_owned();
+
+    let (_, record) = client::get(&tp, &format!("/packages/{package}"))
+        .await
+        .unwrap();
+    let record: serde_json::Value = serde_json::from_slice(&record).unwrap();
+    let file = record["pd"]["package_content"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["source"] == "Artifacts/big-image.bin")
+        .and_then(|e| e["uuid"].as_str())
+        .unwrap_or_else(|| panic!("no uuid for the artifact: {record}"))
+        .to_owned();
+    let (code, downloaded) = client::get(&tp, &format!("/packages/{package}/files/{file}"))
+        .await
+        .unwrap();
+    assert_eq!(code, 200);
+    assert!(
+        downloaded == artifact,
+        "the artifact differs after the round trip"
+    );
+    assert_eq!(client::download(&tp, &package).await.unwrap(), bytes);
+
+    let blobs = tp.dir.path().join("data/blobs");
+    let stored = bytes_under(&blobs);
+    assert!(
+        stored < bytes.len() as u64 + (1 << 20),
+        "{stored} bytes stored for a {} byte archive: the artifact was copied",
+        bytes.len()
+    );
+    assert_eq!(client::delete(&tp, &package).await.unwrap(), 204);
+    assert_eq!(
+        bytes_under(&blobs),
+        0,
+        "the store is empty after the delete"
+    );
+    tp.shutdown().await;
+}
+
+/// The size of every file below `dir`, staging area included.
+fn bytes_under(dir: &std::path::Path) -> u64 {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| match e.metadata() {
+                    Ok(m) if m.is_dir() => bytes_under(&e.path()),
+                    Ok(m) => m.len(),
+                    Err(_) => 0,
+                })
+                .sum()
+        })
+        .unwrap_or(0)
+}

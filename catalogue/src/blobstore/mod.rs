@@ -6,6 +6,7 @@
 mod lanes;
 mod local;
 mod s3;
+pub mod slices;
 
 use std::{io, sync::Arc, time::SystemTime};
 

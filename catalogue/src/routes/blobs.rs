@@ -271,7 +271,7 @@ async fn get_blob(
     })?;
     match wants_metadata(req) {
         Some(format) => render(HttpResponse::Ok(), format, &record),
-        None => blob_response(req, state.store.as_ref(), &record, kind.content_type()).await,
+        None => blob_response(req, state, &record, kind.content_type()).await,
     }
 }
 

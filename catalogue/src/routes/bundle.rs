@@ -4,13 +4,17 @@ use actix_multipart::{Field, Multipart};
 use actix_web::{delete, http::header, post, web, HttpRequest, HttpResponse};
 use futures_util::{StreamExt, TryStreamExt};
 use shared_models::DescriptorKind;
+use tokio::sync::oneshot;
 
 use super::descriptors::parse_descriptor;
 use crate::{
-    blobstore::StagedBlob,
+    blobstore::{
+        slices::{Slice, Slicer},
+        BlobDigests, StagedBlob,
+    },
     bundle::{
-        check_request_id, invalid, Bundle, BundleOutcome, Cancelled, Manifest, ManifestPart,
-        PartKind, StoredBundle,
+        check_request_id, invalid, Bundle, BundleOutcome, Cancelled, FileBody, Manifest,
+        ManifestPart, PartKind, StoredBundle,
     },
     error::ApiError,
     format::Format,
@@ -21,10 +25,11 @@ use crate::{
 /// Store a package with all its parts at once: nothing is stored unless everything is.
 ///
 /// `multipart/form-data`, in this order: `manifest` (JSON: `username`, `package` — the package
-/// descriptor —, `parts` — `{collection, content_index, platform?, file_name?, source?}` per
-/// part —, and `archive` — `{file_name, sha256?}`), then one `part` per manifest part (a
-/// descriptor as `application/json` or `application/x-yaml`, a file as bytes), then
-/// `archive` (the `.tgo`). The catalogue sets `package_content[content_index].uuid` of every
+/// descriptor —, `parts` — `{collection, content_index, platform?, file_name?, source?,
+/// in_archive?}` per part —, and `archive` — `{file_name, sha256?}`), then one `part` per
+/// manifest part (a descriptor as `application/json` or `application/x-yaml`, a file as
+/// bytes) except the files that are `in_archive` (`{offset, length}`: a range of the archive,
+/// stored once, ADR-31), then `archive` (the `.tgo`). The catalogue sets `package_content[content_index].uuid` of every
 /// part and `package_file_uuid` in the stored package descriptor. NSDs, VNFDs and tests that
 /// exist already are reused (`pkg_ref` counted up), as on their own routes.
 #[utoipa::path(
@@ -136,22 +141,38 @@ async fn read_bundle(form: &mut Multipart, state: &AppState) -> Result<Bundle, A
     )?;
     let mut descriptors = Vec::new();
     let mut files = Vec::new();
+    let mut in_archive = Vec::new();
     for part in &manifest.parts {
-        let field = next_field(form, "part").await?;
         match part.kind()? {
             PartKind::Descriptor(kind) => {
+                let field = next_field(form, "part").await?;
                 let new = read_descriptor_part(field, kind, part, &manifest, state).await?;
                 descriptors.push((part.content_index, new));
             }
             PartKind::File => {
-                let staged = stage(field, state).await?;
                 let name = part.file_name.clone().or_else(|| part.source.clone());
                 let meta = meta(name.unwrap_or_default(), &manifest)?;
-                files.push((part.content_index, staged, meta));
+                if part.in_archive.is_some() {
+                    in_archive.push((part.content_index, meta));
+                    continue;
+                }
+                let staged = stage(next_field(form, "part").await?, state).await?;
+                files.push((part.content_index, FileBody::Staged(staged), meta));
             }
         }
     }
-    let archive = stage(next_field(form, "archive").await?, state).await?;
+    let slices = manifest.slices();
+    let (archive, sliced) =
+        stage_archive(next_field(form, "archive").await?, &slices, state).await?;
+    for ((content_index, meta), (slice, digests)) in
+        in_archive.into_iter().zip(slices.iter().zip(sliced))
+    {
+        let body = FileBody::InArchive {
+            digests,
+            offset: slice.offset,
+        };
+        files.push((content_index, body, meta));
+    }
     if let Some(expected) = &manifest.archive.sha256 {
         if !archive.digests.sha256.eq_ignore_ascii_case(expected) {
             return Err(ApiError::bad_request(
@@ -256,6 +277,50 @@ async fn stage(field: Field, state: &AppState) -> Result<StagedBlob, ApiError> {
         .store
         .save_stream(body, state.config.max_upload_bytes)
         .await?)
+}
+
+/// The archive, staged as [`stage`] does, and the digests of its `slices` (the `in_archive`
+/// files), computed on the same pass over its bytes.
+async fn stage_archive(
+    field: Field,
+    slices: &[Slice],
+    state: &AppState,
+) -> Result<(StagedBlob, Vec<BlobDigests>), ApiError> {
+    if slices.is_empty() {
+        return Ok((stage(field, state).await?, Vec::new()));
+    }
+    let (done, result) = oneshot::channel();
+    let body = futures_util::stream::unfold(
+        (field, Slicer::new(slices), done),
+        |(mut field, mut slicer, done)| async move {
+            let chunk = match field.next().await {
+                Some(Ok(chunk)) => chunk,
+                Some(Err(e)) => return Some((Err(e.to_string()), (field, slicer, done))),
+                None => {
+                    let _ = done.send(slicer.finish());
+                    return None;
+                }
+            };
+            let fed = slicer.feed(&chunk).await.map(|()| chunk);
+            Some((fed.map_err(|e| e.to_string()), (field, slicer, done)))
+        },
+    )
+    .boxed_local();
+    let staged = state
+        .store
+        .save_stream(body, state.config.max_upload_bytes)
+        .await?;
+    let size = staged.digests.size;
+    if let Some(beyond) = slices.iter().find(|s| s.end().is_none_or(|end| end > size)) {
+        return Err(invalid(format!(
+            "the in_archive range of {} bytes at {} lies beyond the archive's {size} bytes",
+            beyond.length, beyond.offset
+        )));
+    }
+    let sliced = result.await.map_err(|_| {
+        ApiError::Internal(anyhow::anyhow!("the archive's ranges were not hashed"))
+    })??;
+    Ok((staged, sliced))
 }
 
 fn meta(file_name: String, manifest: &Manifest) -> Result<UploadMeta, ApiError> {

@@ -6,16 +6,19 @@ use actix_web::{
     HttpRequest, HttpResponse,
 };
 
+use futures_util::StreamExt;
+
 use crate::{
-    blobstore::{BlobStore, ByteRange},
+    blobstore::{ByteRange, ByteStream},
     error::ApiError,
     model::BlobRow,
+    startup::AppState,
 };
 
 /// The bytes of `record`, or the requested range of them.
 pub async fn blob_response(
     req: &HttpRequest,
-    store: &dyn BlobStore,
+    state: &AppState,
     record: &BlobRow,
     content_type: &str,
 ) -> Result<HttpResponse, ApiError> {
@@ -31,7 +34,11 @@ pub async fn blob_response(
             .finish());
     }
     let range = requested_range(req, size)?;
-    let stream = store.open(&record.sha256, range).await?;
+    let stream = if size == 0 {
+        futures_util::stream::empty().boxed()
+    } else {
+        open_blob(state, record, range, size).await?
+    };
     let mut builder = match range {
         Some(r) => {
             let mut b = HttpResponse::PartialContent();
@@ -54,6 +61,35 @@ pub async fn blob_response(
             parameters: vec![DispositionParam::Filename(record.file_name.clone())],
         });
     Ok(builder.body(SizedStream::new(length, stream)))
+}
+
+/// The bytes of `range` of a blob of `size` (> 0) bytes, wherever they are (ADR-31).
+async fn open_blob(
+    state: &AppState,
+    record: &BlobRow,
+    range: Option<ByteRange>,
+    size: u64,
+) -> Result<ByteStream, ApiError> {
+    let place = state.repo.blob_place(&record.sha256).await?;
+    let stored = match &place {
+        Some(place) if place.sha256 != record.sha256 => Some(in_place(range, place.offset, size)),
+        _ => range,
+    };
+    let sha256 = place.as_ref().map_or(&record.sha256, |p| &p.sha256);
+    Ok(state.store.open(sha256, stored).await?)
+}
+
+/// The range of the blob that holds, at `offset`, a slice of `size` (> 0) bytes, with
+/// `range` of the slice (all of it when `None`).
+fn in_place(range: Option<ByteRange>, offset: u64, size: u64) -> ByteRange {
+    let range = range.unwrap_or(ByteRange {
+        start: 0,
+        end: size - 1,
+    });
+    ByteRange {
+        start: offset + range.start,
+        end: offset + range.end,
+    }
 }
 
 /// A single `bytes=` range; syntax we do not serve (several ranges, junk) is ignored, as

@@ -69,7 +69,7 @@ pub async fn package_file(
         .and_then(|entry| entry.get("content-type").and_then(Value::as_str))
         .unwrap_or("application/octet-stream")
         .to_owned();
-    blob_response(&req, state.store.as_ref(), &record, &content_type).await
+    blob_response(&req, &state, &record, &content_type).await
 }
 
 #[utoipa::path(tag = "packages", params(("uuid" = String, Path)),

@@ -344,70 +344,6 @@ macro_rules! backend_ops {
             Ok(stored)
         }
 
-        /// [`store_upload`] in a transaction the caller holds (and commits). The bytes are at
-        /// their content address once it returns, whatever becomes of the transaction (bytes
-        /// no row describes are collected by the sweep).
-        async fn store_upload_in(
-            tx: &mut Tx,
-            kind: BlobKind,
-            staged: StagedBlob,
-            meta: &UploadMeta,
-            store: &dyn BlobStore,
-        ) -> Result<StoredUpload, ApiError> {
-            let digests = staged.digests.clone();
-            let size = i64::try_from(digests.size).map_err(|e| ApiError::Internal(e.into()))?;
-            let at = now();
-            // Holding the blob row (locked by the upsert) while the bytes move into place
-            // keeps a concurrent collection of the same blob from removing them.
-            sqlx::query(
-                "INSERT INTO blobs (sha256, md5, size, created_at) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (sha256) DO UPDATE SET md5 = excluded.md5",
-            )
-            .bind(&digests.sha256)
-            .bind(&digests.md5)
-            .bind(size)
-            .bind(at)
-            .execute(&mut **tx)
-            .await?;
-            store.commit(staged).await?;
-            let (sql, new_content) = match kind {
-                BlobKind::File => {
-                    let before: i64 =
-                        sqlx::query_scalar("SELECT count(*) FROM files WHERE sha256 = $1")
-                            .bind(&digests.sha256)
-                            .fetch_one(&mut **tx)
-                            .await?;
-                    (
-                        "INSERT INTO files (uuid, sha256, md5, size, file_name, pkg_ref, \
-                         username, signature, created_at, updated_at) \
-                         VALUES ($1, $2, $3, $4, $5, 1, $6, $7, $8, $8) \
-                         ON CONFLICT (sha256, file_name) DO UPDATE SET \
-                         pkg_ref = files.pkg_ref + 1, updated_at = excluded.updated_at \
-                         RETURNING uuid",
-                        before == 0,
-                    )
-                }
-                BlobKind::TgoPackage => (
-                    "INSERT INTO tgo_packages (uuid, sha256, md5, size, file_name, pkg_ref, \
-                     username, signature, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, 1, $6, $7, $8, $8) RETURNING uuid",
-                    true,
-                ),
-            };
-            let uuid: Uuid = sqlx::query_scalar(sql)
-                .bind(Uuid::new_v4())
-                .bind(&digests.sha256)
-                .bind(&digests.md5)
-                .bind(size)
-                .bind(&meta.file_name)
-                .bind(&meta.username)
-                .bind(&meta.signature)
-                .bind(at)
-                .fetch_one(&mut **tx)
-                .await?;
-            Ok(StoredUpload { uuid, new_content })
-        }
-
         pub async fn get_blob(
             pool: &$pool,
             kind: BlobKind,
@@ -466,35 +402,6 @@ macro_rules! backend_ops {
             })
         }
 
-        /// Removes a blob row, and its bytes, when no record uses it any more.
-        async fn collect_blob(tx: &mut Tx, sha256: &str, store: &dyn BlobStore) -> Result<bool, ApiError> {
-            let sql = format!("SELECT sha256 FROM blobs WHERE sha256 = $1{}", $lock);
-            let locked: Option<String> = sqlx::query_scalar(&sql)
-                .bind(sha256)
-                .fetch_optional(&mut **tx)
-                .await?;
-            if locked.is_none() {
-                return Ok(false);
-            }
-            let users: i64 = sqlx::query_scalar(
-                "SELECT (SELECT count(*) FROM files WHERE sha256 = $1) \
-                 + (SELECT count(*) FROM tgo_packages WHERE sha256 = $1)",
-            )
-            .bind(sha256)
-            .fetch_one(&mut **tx)
-            .await?;
-            if users == 0 {
-                sqlx::query("DELETE FROM blobs WHERE sha256 = $1")
-                    .bind(sha256)
-                    .execute(&mut **tx)
-                    .await?;
-                if let Err(err) = store.remove(sha256).await {
-                    tracing::warn!(%sha256, %err, "could not remove the bytes of a collected blob");
-                }
-            }
-            Ok(users == 0)
-        }
-
         /// Of `shas`, those that have a row in `blobs`.
         pub async fn known_blobs(
             pool: &$pool,
@@ -540,31 +447,6 @@ macro_rules! backend_ops {
                 .await?;
             tx.commit().await?;
             Ok(true)
-        }
-
-        /// Collects blob rows older than `cutoff` that no file or package archive references.
-        pub async fn collect_unreferenced(
-            pool: &$pool,
-            cutoff: chrono::DateTime<chrono::Utc>,
-            store: &dyn BlobStore,
-        ) -> Result<u64, ApiError> {
-            let candidates: Vec<String> = sqlx::query_scalar(
-                "SELECT sha256 FROM blobs b WHERE created_at < $1 \
-                 AND NOT EXISTS (SELECT 1 FROM files f WHERE f.sha256 = b.sha256) \
-                 AND NOT EXISTS (SELECT 1 FROM tgo_packages t WHERE t.sha256 = b.sha256)",
-            )
-            .bind(cutoff)
-            .fetch_all(pool)
-            .await?;
-            let mut collected = 0;
-            for sha256 in candidates {
-                let (_writer, mut tx) = begin(pool).await?;
-                if collect_blob(&mut tx, &sha256, store).await? {
-                    collected += 1;
-                }
-                tx.commit().await?;
-            }
-            Ok(collected)
         }
 
         async fn release_blob_locked(
@@ -664,6 +546,7 @@ macro_rules! backend_ops {
         crate::storage::field_queue::field_queue_ops!($db, $pool, $claim_lock);
 
         crate::storage::bundle::bundle_ops!($pool);
+        crate::storage::blobs::blob_ops!($pool, $lock);
     };
 }
 

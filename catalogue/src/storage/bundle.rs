@@ -13,7 +13,7 @@ macro_rules! bundle_ops {
             store: &dyn BlobStore,
         ) -> Result<crate::bundle::BundleOutcome, ApiError> {
             use crate::bundle::{
-                complete_package, BundleOutcome, StoredArchive, StoredBundle, StoredPart,
+                complete_package, BundleOutcome, FileBody, StoredArchive, StoredBundle, StoredPart,
             };
             let crate::bundle::Bundle {
                 request_id,
@@ -31,17 +31,26 @@ macro_rules! bundle_ops {
             if let Some(existing) = package_with_identity(&mut tx, &package).await? {
                 return Ok(BundleOutcome::Duplicate(existing));
             }
+            // The archive before the files: a file in the archive is a slice of its blob.
+            let (staged, meta) = archive;
+            let digests = staged.digests.clone();
+            let tgo = store_upload_in(&mut tx, BlobKind::TgoPackage, staged, &meta, store).await?;
             let mut parts = Vec::new();
-            for (content_index, staged, meta) in files {
-                let stored = store_upload_in(&mut tx, BlobKind::File, staged, &meta, store).await?;
+            for (content_index, body, meta) in files {
+                let stored = match body {
+                    FileBody::Staged(staged) => {
+                        store_upload_in(&mut tx, BlobKind::File, staged, &meta, store).await?
+                    }
+                    FileBody::InArchive {
+                        digests: file,
+                        offset,
+                    } => store_slice_in(&mut tx, &file, &digests.sha256, offset, &meta).await?,
+                };
                 parts.push(StoredPart {
                     content_index,
                     uuid: stored.uuid,
                 });
             }
-            let (staged, meta) = archive;
-            let digests = staged.digests.clone();
-            let tgo = store_upload_in(&mut tx, BlobKind::TgoPackage, staged, &meta, store).await?;
             for (content_index, new) in descriptors {
                 let row = insert_descriptor_in(&mut tx, &new, REUSE_DESCRIPTOR)
                     .await?

@@ -1,6 +1,7 @@
 //! The one storage interface: PostgreSQL (production) or SQLite (embedded), chosen by URL.
 
 mod backend;
+pub mod blobs;
 mod bundle;
 mod connect;
 mod field_queue;
@@ -155,6 +156,11 @@ impl Repository {
 
     pub async fn get_blob(&self, kind: BlobKind, uuid: Uuid) -> Result<Option<BlobRow>, ApiError> {
         dispatch!(self, get_blob(kind, uuid))
+    }
+
+    /// Where the bytes of blob `sha256` are (it may be a slice of another blob, ADR-31).
+    pub async fn blob_place(&self, sha256: &str) -> Result<Option<blobs::BlobPlace>, ApiError> {
+        dispatch!(self, blob_place(sha256))
     }
 
     pub async fn list_blobs(

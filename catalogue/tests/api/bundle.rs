@@ -76,12 +76,7 @@ fn form(manifest: &Value, nsd: Part) -> Form {
 }
 
 async fn post(app: &TestApp, form: Form) -> Response {
-    app.client
-        .post(app.url("/packages/bundle"))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap()
+    app.post_bundle(form).await
 }
 
 /// The `pkg_ref` of the VNFD (the first part) of a stored bundle.

@@ -173,6 +173,16 @@ impl TestApp {
         request.send().await.expect("request")
     }
 
+    /// `POST /packages/bundle` with `form`.
+    pub async fn post_bundle(&self, form: reqwest::multipart::Form) -> Response {
+        self.client
+            .post(self.url("/packages/bundle"))
+            .multipart(form)
+            .send()
+            .await
+            .expect("request")
+    }
+
     pub async fn delete(&self, path: &str) -> Response {
         self.client
             .delete(self.url(path))

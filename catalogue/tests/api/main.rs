@@ -15,5 +15,6 @@ mod field_index;
 mod packages;
 mod queries;
 mod service_token;
+mod slices;
 mod sweep;
 mod upkeep;

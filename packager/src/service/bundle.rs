@@ -2,7 +2,10 @@
 //! per stored `package_content` entry, and the archive. The catalogue stores all of it in one
 //! transaction, or nothing.
 
-use std::path::PathBuf;
+use std::{
+    collections::BTreeMap,
+    path::{Path, PathBuf},
+};
 
 use package_format::{
     descriptor::{is_generic_file, platform_of, DescriptorType},
@@ -61,6 +64,38 @@ pub fn route_of(kind: DescriptorType) -> &'static str {
     }
 }
 
+/// A file left in the uploaded archive, as the range the catalogue keeps it as (ADR-31):
+/// the catalogue stores those bytes once, inside the archive, instead of a copy sent as a
+/// part. The catalogue takes ranges that do not overlap, so a range that overlaps one named
+/// before (two entries of one file, or a crafted archive) is sent as bytes.
+fn in_archive(bytes: &FileBytes, archive: &Path, sliced: &mut Ranges) -> Option<Value> {
+    let FileBytes::Member(member) = bytes else {
+        return None;
+    };
+    let end = member.offset.checked_add(member.len)?;
+    if member.archive != archive || !sliced.take(member.offset, end) {
+        return None;
+    }
+    Some(json!({"offset": member.offset, "length": member.len}))
+}
+
+/// Disjoint ranges `[start, end)`, by start.
+#[derive(Default)]
+struct Ranges(BTreeMap<u64, u64>);
+
+impl Ranges {
+    /// Adds `[start, end)` unless it overlaps a range taken before.
+    fn take(&mut self, start: u64, end: u64) -> bool {
+        let before = self.0.range(..=start).next_back();
+        let after = self.0.range(start..).next();
+        if before.is_some_and(|(_, &e)| e > start) || after.is_some_and(|(&s, _)| s < end) {
+            return false;
+        }
+        self.0.insert(start, end);
+        true
+    }
+}
+
 fn base_name(source: &str) -> &str {
     source.rsplit('/').next().unwrap_or(source)
 }
@@ -88,6 +123,7 @@ impl BundleRequest {
     ) -> Result<Self, StoreError> {
         let mut entries = Vec::new();
         let mut parts = Vec::new();
+        let mut sliced = Ranges::default();
         for (index, entry) in unpacked.record.package_content.iter().enumerate() {
             let content_type = entry.content_type.as_deref();
             let source = &entry.source;
@@ -109,12 +145,15 @@ impl BundleRequest {
                     (item, body)
                 }
                 None if is_generic_file(content_type) => {
-                    let item = json!({"collection": "files", "content_index": index,
+                    let mut item = json!({"collection": "files", "content_index": index,
                         "file_name": base_name(source), "source": source});
-                    (
-                        item,
-                        PartBody::Bytes(located()?, "application/octet-stream"),
-                    )
+                    let bytes = located()?;
+                    if let Some(slice) = in_archive(&bytes, archive.path, &mut sliced) {
+                        item["in_archive"] = slice;
+                        entries.push(item);
+                        continue;
+                    }
+                    (item, PartBody::Bytes(bytes, "application/octet-stream"))
                 }
                 None => continue,
             };
@@ -154,5 +193,24 @@ impl BundleRequest {
         }
         let archive = Part::stream(file_body(&FileBytes::Path(self.archive.clone())));
         Ok(form.part("archive", typed(archive, "application/zip")?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Ranges;
+
+    #[test]
+    fn a_range_that_overlaps_one_taken_before_is_refused() {
+        let mut ranges = Ranges::default();
+        assert!(ranges.take(100, 200));
+        assert!(ranges.take(200, 300), "adjacent after");
+        assert!(ranges.take(50, 100), "adjacent before");
+        assert!(!ranges.take(100, 200), "the same range again");
+        assert!(!ranges.take(150, 160), "inside");
+        assert!(!ranges.take(40, 60), "over a start");
+        assert!(!ranges.take(290, 400), "over an end");
+        assert!(!ranges.take(0, 1000), "around");
+        assert!(ranges.take(300, 301));
     }
 }
