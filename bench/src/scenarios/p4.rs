@@ -91,6 +91,30 @@ async fn sample(
     Ok(out)
 }
 
+/// Waits until the catalogue's field indexer has no descriptor waiting (ADR-30), so the
+/// queries meet the catalogue as it is once loaded, not while it catches up; how long.
+async fn index_caught_up(http: &reqwest::Client, base: &str) -> Result<Duration> {
+    const PATIENCE: Duration = Duration::from_secs(900);
+    let start = Instant::now();
+    loop {
+        let state: serde_json::Value = http
+            .get(format!("{base}/field-index"))
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        let waiting = state["waiting"].as_u64().unwrap_or(u64::MAX);
+        if waiting == 0 {
+            return Ok(start.elapsed());
+        }
+        if start.elapsed() > PATIENCE {
+            bail!("the field index is {waiting} descriptors behind after {PATIENCE:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
 pub async fn p4(platform: &Platform, options: &Options, report: &mut Report) -> Result<()> {
     let http = reqwest::Client::new();
     let base = platform.catalogue.clone();
@@ -102,6 +126,14 @@ pub async fn p4(platform: &Platform, options: &Options, report: &mut Report) -> 
         backend,
         format!("load {count} VNFDs over HTTP (8 at once)"),
         format!("{:.0} /s", count as f64 / took.as_secs_f64()),
+        "-",
+    );
+    let caught_up = index_caught_up(&http, &base).await?;
+    report.add(
+        "P4",
+        backend,
+        "field index caught up, after the load".to_owned(),
+        format!("{:.1} s", caught_up.as_secs_f64()),
         "-",
     );
     let n = options.p4_samples;

@@ -34,3 +34,24 @@ pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError>
         })?;
     Ok(HttpResponse::Ok().json(json!({ "status": "ok", "database": "ok", "blob_store": "ok" })))
 }
+
+/// The field indexer's backlog (ADR-30).
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct FieldIndexState {
+    /// `CATALOGUE_FIELD_INDEX`: whether field filters are answered from the index.
+    pub enabled: bool,
+    /// Descriptors written but not indexed yet; filters read their documents meanwhile.
+    pub waiting: u64,
+}
+
+/// How far the field index is behind the writes: the number of descriptors waiting for the
+/// indexer (0 once it has caught up).
+#[utoipa::path(tag = "health", responses((status = 200, body = FieldIndexState)))]
+#[get("/field-index")]
+pub async fn field_index(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let waiting = state.repo.fields_waiting().await?;
+    Ok(HttpResponse::Ok().json(FieldIndexState {
+        enabled: state.config.field_index,
+        waiting,
+    }))
+}

@@ -41,6 +41,7 @@ pub fn register(cfg: &mut ServiceConfig<'_>) {
     cfg.service(health::pings)
         .service(health::live)
         .service(health::ready)
+        .service(health::field_index)
         .service(blobs::upload_file)
         .service(blobs::upload_tgo)
         .service(blobs::list_files)

@@ -126,6 +126,15 @@ macro_rules! field_queue_ops {
                     .await?)
             }
 
+            /// How many descriptors wait for their field index rows.
+            pub async fn fields_waiting(pool: &$pool) -> Result<u64, ApiError> {
+                let waiting: i64 =
+                    sqlx::query_scalar("SELECT count(*) FROM descriptor_fields_pending")
+                        .fetch_one(pool)
+                        .await?;
+                Ok(u64::try_from(waiting).unwrap_or(0))
+            }
+
             /// Indexes the descriptors of the current extraction among up to `batch` waiting
             /// ones that are not parked (those of another extraction are the requeue's, at
             /// most a minute away); how many it indexed (0: none was waiting, or another
@@ -288,7 +297,7 @@ macro_rules! field_queue_ops {
                 Ok(())
             }
         }
-        pub use field_queue::index_pending;
+        pub use field_queue::{fields_waiting, index_pending};
         use field_queue::queue_for_index;
     };
 }

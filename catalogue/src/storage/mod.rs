@@ -213,6 +213,11 @@ impl Repository {
         dispatch!(self, queue_unindexed())
     }
 
+    /// How many descriptors wait for the indexer (ADR-30).
+    pub async fn fields_waiting(&self) -> Result<u64, ApiError> {
+        dispatch!(self, fields_waiting())
+    }
+
     /// Writes the field index rows of up to `batch` queued descriptors that are not
     /// `parked`; how many (ADR-30). Those whose rows cannot be written are parked.
     pub async fn index_pending(&self, batch: u32, parked: &mut Parked) -> Result<u64, ApiError> {

@@ -508,9 +508,11 @@ async fn the_indexer_drains_the_queue_and_deletes_leave_it(backend: Backend) {
     let repo = app.repository().await;
     let doomed = create(&app, "q", "doomed", "1").await;
     assert_eq!(queued(&repo).await, 1);
+    assert_eq!(waiting(&app).await, 1, "GET /field-index tells the backlog");
     let response = app.delete(&format!("/vnfs/{doomed}")).await;
     assert!(response.status().is_success());
     assert_eq!(queued(&repo).await, 0, "the delete removed its queue row");
+    assert_eq!(waiting(&app).await, 0);
     drop(app);
 
     let app = TestApp::spawn_with(backend, |config| {
@@ -524,7 +526,7 @@ async fn the_indexer_drains_the_queue_and_deletes_leave_it(backend: Backend) {
         create(&app, "q", &format!("n{i}"), "1").await;
     }
     for _ in 0..500 {
-        if queued(&repo).await == 0 {
+        if waiting(&app).await == 0 {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
@@ -536,6 +538,15 @@ async fn the_indexer_drains_the_queue_and_deletes_leave_it(backend: Backend) {
         vnfds, 10,
         "the indexer wrote the rows of every descriptor, once"
     );
+}
+
+/// The `waiting` of `GET /field-index`.
+async fn waiting(app: &TestApp) -> u64 {
+    let state = json(app.get("/field-index").await).await;
+    assert_eq!(state["enabled"], true, "{state}");
+    state["waiting"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("no waiting: {state}"))
 }
 
 /// Descriptors with one and with several values at the same paths (numbers, strings, both),
