@@ -66,6 +66,7 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
             .default_service(web::to(json_errors::no_route))
     })
     .workers(config.workers.max(1))
+    .keep_alive(shared_models::keep_alive::SERVER_KEEP_ALIVE)
     .listen(listener)?
     .run();
     Ok(Application { port, server })

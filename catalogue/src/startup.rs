@@ -134,6 +134,7 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
             .configure(routes::register_root)
             .default_service(web::to(no_route))
     })
+    .keep_alive(shared_models::keep_alive::SERVER_KEEP_ALIVE)
     .listen(listener)?;
     if let Some(workers) = workers {
         server = server.workers(workers);

@@ -60,9 +60,11 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
     // packager and the catalogue do.
     let http = reqwest::Client::builder()
         .connect_timeout(config.upstream_connect_timeout)
+        .pool_idle_timeout(shared_models::keep_alive::CLIENT_IDLE)
         .build()?;
     let internal_http = reqwest::Client::builder()
         .connect_timeout(config.upstream_connect_timeout)
+        .pool_idle_timeout(shared_models::keep_alive::CLIENT_IDLE)
         .default_headers(shared_models::ServiceToken::outgoing_headers(
             config.service_token.as_ref(),
         )?)
@@ -94,6 +96,7 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
     });
     let openapi = openapi();
     let server = HttpServer::new(move || app(state.clone(), openapi.clone()))
+        .keep_alive(shared_models::keep_alive::SERVER_KEEP_ALIVE)
         .workers(config.workers.max(1))
         .listen(listener)?
         .run();

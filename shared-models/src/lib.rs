@@ -7,6 +7,7 @@ pub mod catalogue;
 pub mod error;
 pub mod event;
 pub mod ids;
+pub mod keep_alive;
 pub mod napd;
 pub mod service_token;
 

@@ -84,6 +84,7 @@ pub async fn build(mut config: Config) -> anyhow::Result<Application> {
     // Catalogue calls and callbacks carry the service token (a trusted cluster network).
     let http = reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(5))
+        .pool_idle_timeout(shared_models::keep_alive::CLIENT_IDLE)
         .default_headers(ServiceToken::outgoing_headers(
             config.service_token.as_ref(),
         )?)
@@ -128,6 +129,7 @@ pub async fn build(mut config: Config) -> anyhow::Result<Application> {
             .into_app()
             .default_service(web::to(routes::not_found))
     })
+    .keep_alive(shared_models::keep_alive::SERVER_KEEP_ALIVE)
     .listen(listener)?
     .run();
     Ok(Application {
