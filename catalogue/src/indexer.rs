@@ -12,14 +12,21 @@ use crate::storage::{Parked, Repository};
 pub const REQUEUE_EVERY: Duration = Duration::from_secs(60);
 
 /// Every `interval`, indexes what is queued, `batch` descriptors per transaction, until the
-/// queue is empty; for as long as the returned future is polled. Descriptors whose rows
-/// cannot be written are left waiting and tried again later ([`Parked`]).
-pub async fn run_field_indexer(repo: Repository, interval: Duration, batch: u32) {
+/// queue is empty; every `requeue_every` (the service passes [`REQUEUE_EVERY`]) it first
+/// queues what was written without the index. For as long as the returned future is polled.
+/// Descriptors whose rows cannot be written are left waiting and tried again later
+/// ([`Parked`]).
+pub async fn run_field_indexer(
+    repo: Repository,
+    interval: Duration,
+    batch: u32,
+    requeue_every: Duration,
+) {
     let mut parked = Parked::default();
     let mut requeued = Instant::now();
     loop {
         tokio::time::sleep(interval).await;
-        if requeued.elapsed() >= REQUEUE_EVERY {
+        if requeued.elapsed() >= requeue_every {
             requeued = Instant::now();
             match repo.queue_unindexed().await {
                 Ok(0) => {}

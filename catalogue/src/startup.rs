@@ -106,6 +106,7 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
                 repo.clone(),
                 interval,
                 config.field_index_batch,
+                crate::indexer::REQUEUE_EVERY,
             )))
         });
     let state = web::Data::new(AppState {

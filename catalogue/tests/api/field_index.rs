@@ -28,6 +28,7 @@ on_both_backends!(
     version_last_picks_follow_inserts_and_deletes,
     descriptors_written_before_the_index_are_indexed,
     the_indexer_drains_the_queue_and_deletes_leave_it,
+    the_indexer_requeues_what_was_written_without_the_index,
     a_queued_descriptor_of_an_older_extraction_waits_for_its_requeue,
     a_descriptor_that_cannot_be_indexed_waits_and_the_others_go_on,
     paths_too_long_for_the_index_are_evaluated_on_the_documents,
@@ -538,6 +539,38 @@ async fn the_indexer_drains_the_queue_and_deletes_leave_it(backend: Backend) {
         vnfds, 10,
         "the indexer wrote the rows of every descriptor, once"
     );
+}
+
+/// A descriptor written by a catalogue with the index off, beside a running one (no queue row,
+/// `fields_version` 0), is queued by the running indexer's periodic requeue and indexed.
+async fn the_indexer_requeues_what_was_written_without_the_index(backend: Backend) {
+    let app = indexing(backend).await;
+    let repo = app.repository().await;
+    create(&app, "r", "unindexed", "1").await;
+    execute(&repo, "UPDATE descriptors SET fields_version = 0").await;
+    execute(&repo, "DELETE FROM descriptor_fields_pending").await;
+    execute(&repo, "DELETE FROM descriptor_fields").await;
+    assert_eq!(
+        waiting(&app).await,
+        0,
+        "nothing queued: only the requeue can find it"
+    );
+    let indexer = tokio::spawn(catalogue::indexer::run_field_indexer(
+        repo.clone(),
+        std::time::Duration::from_millis(20),
+        10,
+        std::time::Duration::from_millis(300),
+    ));
+    let sql = "SELECT count(*) FROM descriptor_fields WHERE path = 'vendor'";
+    for _ in 0..250 {
+        if count_of(&repo, sql).await > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    indexer.abort();
+    assert_eq!(count_of(&repo, sql).await, 1, "requeued and indexed once");
+    assert_eq!(queued(&repo).await, 0);
 }
 
 /// The `waiting` of `GET /field-index`.
