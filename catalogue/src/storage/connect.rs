@@ -34,20 +34,25 @@ pub async fn connect(
     Ok(repo)
 }
 
+/// The settings of every catalogue session on PostgreSQL. The catalogue's queries are short
+/// index scans: a parallel plan only adds the start of its workers (10-20 ms on a busy host),
+/// so the sessions plan without them; and each execution is planned for its values (a generic
+/// plan of a page cannot know its LIMIT, OFFSET or key and may read the whole table), and
+/// without JIT compilation (over its cost threshold a 3 ms query spent 11 ms compiling),
+/// ADR-24. The write transactions plan as the server does by default (ADR-33, storage/pg.rs).
+pub(crate) fn pg_session_options(url: &str) -> anyhow::Result<PgConnectOptions> {
+    Ok(PgConnectOptions::from_str(url)
+        .context("bad PostgreSQL URL")?
+        .options([
+            ("max_parallel_workers_per_gather", "0"),
+            ("plan_cache_mode", "force_custom_plan"),
+            ("jit", "off"),
+        ]))
+}
+
 async fn open(url: &str, max_connections: u32) -> anyhow::Result<Repository> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        // The catalogue's queries are short index scans: a parallel plan only adds the start
-        // of its workers (10-20 ms on a busy host), so the sessions plan without them; and
-        // each execution is planned for its values (a generic plan of a page cannot know its
-        // LIMIT, OFFSET or key and may read the whole table), and without JIT compilation
-        // (over its cost threshold a 3 ms query spent 11 ms compiling), ADR-24.
-        let options = PgConnectOptions::from_str(url)
-            .context("bad PostgreSQL URL")?
-            .options([
-                ("max_parallel_workers_per_gather", "0"),
-                ("plan_cache_mode", "force_custom_plan"),
-                ("jit", "off"),
-            ]);
+        let options = pg_session_options(url)?;
         let pool = PgPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(10))

@@ -3,7 +3,7 @@
 super::backend::backend_ops!(
     sqlx::Postgres,
     sqlx::PgPool,
-    "BEGIN",
+    WRITE_BEGIN,
     " FOR UPDATE",
     " COLLATE \"C\"",
     None,
@@ -11,6 +11,13 @@ super::backend::backend_ops!(
 );
 
 use crate::storage::positions::NOTHING_TO_FOLD;
+
+/// The start of every write transaction. Its statements (and the foreign-key checks and
+/// triggers they fire) have the same plan whatever their values, so they go back to the
+/// server's default: planned for their values five times, then with a kept generic plan. The
+/// sessions' `force_custom_plan` (storage/connect.rs), which list pages need, had PostgreSQL
+/// plan every one of them on every execution: a quarter of its CPU in on-boarding (ADR-33).
+const WRITE_BEGIN: &str = "BEGIN; SET LOCAL plan_cache_mode = auto";
 
 /// Folds the count deltas into the base counts and keeps the list anchors (storage/lists.rs
 /// `fold_in`), in one repeatable-read transaction: the deltas folded are exactly those of the
@@ -86,3 +93,27 @@ const QUEUE_LOCK: i64 = 0x534f_4e41_5443;
 
 /// The advisory lock key of the fold ("SONATA" in ASCII digits, any constant would do).
 const FOLD_LOCK: i64 = 0x534f_4e41_5441;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The write transactions plan as the server does by default; every other statement of
+    /// the session is planned for its values.
+    #[tokio::test]
+    async fn write_transactions_keep_generic_plans_and_reads_plan_for_their_values() {
+        let url = std::env::var("TEST_DATABASE_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
+        let options = crate::storage::connect::pg_session_options(&url).unwrap();
+        let pool = sqlx::PgPool::connect_with(options)
+            .await
+            .unwrap_or_else(|e| panic!("PostgreSQL at {url} is unreachable ({e})"));
+        let mode = "SELECT current_setting('plan_cache_mode')";
+        let (_writer, mut tx) = begin(&pool).await.unwrap();
+        let inside: String = sqlx::query_scalar(mode).fetch_one(&mut *tx).await.unwrap();
+        tx.commit().await.unwrap();
+        let outside: String = sqlx::query_scalar(mode).fetch_one(&pool).await.unwrap();
+        assert_eq!(inside, "auto");
+        assert_eq!(outside, "force_custom_plan");
+    }
+}
