@@ -121,13 +121,22 @@ impl IndexedFilter {
         builder.push("))");
     }
 
-    /// Which way to find the page: walking the list order checks about
-    /// `(offset + size) * records / matches` records, about ten times the work of reading
-    /// one index entry each; sorting the matches reads each of them once.
-    pub fn walk_list_order(scan: FieldScan, matches: u64, records: u64, page: Page) -> bool {
+    /// Whether the page can be found without the count: for an equality the matching index
+    /// entries of each term are in list order already, so reading them costs the page's reach
+    /// however many match; only an ordering condition's page depends on how many match.
+    pub fn page_needs_count(&self) -> bool {
+        self.ordering
+    }
+
+    /// Which way to find the page. For an equality, reading the matches in index order is
+    /// never more work than walking the list order. For an ordering condition, walking the
+    /// list order checks about `(offset + size) * records / matches` records, about ten times
+    /// the work of reading one index entry each; sorting the matches reads each of them once.
+    pub fn walk_list_order(&self, scan: FieldScan, matches: u64, records: u64, page: Page) -> bool {
         match scan {
             FieldScan::Matches => false,
             FieldScan::ListOrder => true,
+            FieldScan::Auto if !self.ordering => false,
             FieldScan::Auto => {
                 let reach = page.offset().saturating_add(page.size);
                 let checks = reach.saturating_mul(records) / matches.max(1);
@@ -136,29 +145,43 @@ impl IndexedFilter {
         }
     }
 
-    /// `SELECT uuid ...` of one page in list order, from the matching index entries: those
-    /// of descriptors with one row at the path need no de-duplication, so the sort keeps
-    /// only the first `offset + size`.
+    /// `SELECT uuid ...` of one page in list order, from the matching index entries. Each
+    /// source of matches is read in list order up to the page's reach on its own (an equality
+    /// term's index entries come in list order, so it reads only those; an ordering term's
+    /// are sorted, keeping the first); the entries of descriptors with one row at the path
+    /// need no de-duplication.
     pub fn push_page_from_matches<'a, DB: Dialect>(
         &self,
         builder: &mut QueryBuilder<'a, DB>,
         page: Page,
     ) {
-        builder.push("SELECT uuid FROM (SELECT created_at, uuid FROM descriptors WHERE ");
+        let reach = i64::try_from(page.offset().saturating_add(page.size)).unwrap_or(i64::MAX);
+        builder.push(
+            "SELECT uuid FROM (SELECT created_at, uuid FROM (SELECT created_at, uuid \
+             FROM descriptors WHERE ",
+        );
         self.push_queued_match(builder);
-        builder.push(" UNION ALL ");
-        for term in &self.terms {
-            builder.push("SELECT created_at, uuid FROM descriptor_fields WHERE ");
+        push_branch_end(builder, reach, 0);
+        for (n, term) in self.terms.iter().enumerate() {
+            builder.push(
+                " UNION ALL SELECT created_at, uuid FROM (SELECT created_at, uuid \
+                 FROM descriptor_fields WHERE ",
+            );
             self.push_key(builder);
             builder.push(" AND sole = true AND ");
             push_term::<DB>(builder, term);
-            builder.push(" UNION ALL ");
+            push_branch_end(builder, reach, n + 1);
         }
-        builder.push("SELECT DISTINCT created_at, uuid FROM descriptor_fields WHERE ");
+        builder.push(
+            " UNION ALL SELECT created_at, uuid FROM (SELECT DISTINCT created_at, uuid \
+             FROM descriptor_fields WHERE ",
+        );
         self.push_key(builder);
         builder.push(" AND sole = false AND (");
         self.push_any_term(builder);
-        builder.push(")) AS matches ORDER BY created_at, uuid");
+        builder.push(")");
+        push_branch_end(builder, reach, self.terms.len() + 1);
+        builder.push(") AS matches ORDER BY created_at, uuid");
         push_limit_offset(builder, page);
     }
 
@@ -267,6 +290,13 @@ fn push_term<DB: Dialect>(builder: &mut QueryBuilder<'_, DB>, term: &Term) {
             builder.push(format_args!("t = {} AND text = '{b}'", FieldValue::BOOL));
         }
     }
+}
+
+/// The end of one source of matches: its first `reach` in list order.
+fn push_branch_end<DB: Dialect>(builder: &mut QueryBuilder<'_, DB>, reach: i64, n: usize) {
+    builder.push(" ORDER BY created_at, uuid LIMIT ");
+    DB::push_int(builder, reach);
+    builder.push(format_args!(") AS m{n}"));
 }
 
 fn push_limit_offset<DB: Dialect>(builder: &mut QueryBuilder<'_, DB>, page: Page) {

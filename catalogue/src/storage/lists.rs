@@ -12,7 +12,7 @@ macro_rules! list_ops {
             use crate::query::{
                 owner::OwnerFilter,
                 push_conditions,
-                scan::IndexedFilter,
+                scan::{FieldScan, IndexedFilter},
                 Condition, ListQuery, Listing, Mode, Page, Target,
             };
             use crate::storage::positions::{anchor_gap, upkeep, Upkeep};
@@ -399,30 +399,42 @@ macro_rules! list_ops {
                 select
             }
 
-            /// The count and the page of a list (not `version=last`).
-            async fn count_and_page<'a>(
+            /// The count and the rows of one page of a list (not `version=last`). Where the
+            /// page does not depend on the count, the two run at once, on two connections.
+            async fn count_and_page(
                 pool: &$pool,
                 kind: DescriptorKind,
                 query: &ListQuery,
-            ) -> Result<(i64, Option<QueryBuilder<'a, $db>>), ApiError> {
+            ) -> Result<(i64, Vec<DbRow>), ApiError> {
                 let Some(filter) = indexed_filter(pool, kind, query).await? else {
-                    return Ok((count_matches(pool, kind, query).await?, Some(list_page(kind, query))));
+                    let mut select = list_page(kind, query);
+                    return tokio::try_join!(count_matches(pool, kind, query), async {
+                        Ok(select.build().fetch_all(pool).await?)
+                    });
                 };
+                if !filter.page_needs_count() && query.field_scan != FieldScan::ListOrder {
+                    let mut select = rows_of_page();
+                    filter.push_page_from_matches(&mut select, query.page);
+                    select.push(") ORDER BY created_at, uuid");
+                    return tokio::try_join!(count_indexed(pool, &filter), async {
+                        Ok(select.build().fetch_all(pool).await?)
+                    });
+                }
                 let total = count_indexed(pool, &filter).await?;
                 let matches = u64::try_from(total).unwrap_or(0);
                 if matches <= query.page.offset() {
-                    return Ok((total, None));
+                    return Ok((total, Vec::new()));
                 }
                 let records = counted(pool, &format!("descriptors:{}", kind.key())).await?;
                 let records = u64::try_from(records).unwrap_or(0);
                 let mut select = rows_of_page();
-                if IndexedFilter::walk_list_order(query.field_scan, matches, records, query.page) {
+                if filter.walk_list_order(query.field_scan, matches, records, query.page) {
                     filter.push_page_from_list_order(&mut select, query.page);
                 } else {
                     filter.push_page_from_matches(&mut select, query.page);
                 }
                 select.push(") ORDER BY created_at, uuid");
-                Ok((total, Some(select)))
+                Ok((total, select.build().fetch_all(pool).await?))
             }
 
             /// A list query, run entirely in SQL: count, one page, or the last versions.
@@ -431,7 +443,8 @@ macro_rules! list_ops {
                 kind: DescriptorKind,
                 query: &ListQuery,
             ) -> Result<Listing<DescriptorRow>, ApiError> {
-                let (total, select) = match query.mode {
+                let name = format!("descriptors:{}", kind.key());
+                let (total, rows) = match query.mode {
                     Mode::Count => {
                         let total = count_matches(pool, kind, query).await?;
                         return Ok(Listing::Count(u64::try_from(total).unwrap_or(0)));
@@ -441,22 +454,15 @@ macro_rules! list_ops {
                             && i64::try_from(query.page.offset()).unwrap_or(i64::MAX)
                                 >= anchor_gap() =>
                     {
-                        let total = counted(pool, &format!("descriptors:{}", kind.key())).await?;
-                        let rows = anchored_page(pool, kind, query.page).await?;
-                        return Ok(Listing::Items {
-                            items: rows.iter().map(descriptor_row).collect::<Result<_, _>>()?,
-                            total: u64::try_from(total).unwrap_or(0),
-                        });
+                        tokio::try_join!(counted(pool, &name), anchored_page(pool, kind, query.page))?
                     }
                     Mode::List => count_and_page(pool, kind, query).await?,
-                    Mode::LastVersion => (
-                        count_last_versions(pool, kind, query).await?,
-                        Some(last_versions(kind, query)),
-                    ),
-                };
-                let rows = match select {
-                    Some(mut select) => select.build().fetch_all(pool).await?,
-                    None => Vec::new(),
+                    Mode::LastVersion => {
+                        let mut select = last_versions(kind, query);
+                        tokio::try_join!(count_last_versions(pool, kind, query), async {
+                            Ok(select.build().fetch_all(pool).await?)
+                        })?
+                    }
                 };
                 Ok(Listing::Items {
                     items: rows.iter().map(descriptor_row).collect::<Result<_, _>>()?,
