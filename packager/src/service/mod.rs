@@ -9,6 +9,7 @@ pub mod registry;
 pub mod routes;
 pub mod service_token;
 pub mod spool;
+pub mod spool_files;
 pub mod startup;
 pub mod store;
 pub mod upload;

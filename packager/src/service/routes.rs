@@ -22,6 +22,8 @@ pub struct AppState {
     pub registry: Registry,
     pub queue: mpsc::Sender<Job>,
     pub started: DateTime<Utc>,
+    /// The files uploads are spooled into, in `config.temp_dir`.
+    pub spool_files: std::sync::Arc<super::spool_files::SpoolFiles>,
 }
 
 fn is_multipart(request: &HttpRequest) -> bool {
@@ -70,7 +72,7 @@ pub async fn upload_package(
         .clone()
         .try_reserve_owned()
         .map_err(|_| ServiceError::QueueFull)?;
-    let upload = read_upload(payload, &state.config.temp_dir, limit).await?;
+    let upload = read_upload(payload, &state.spool_files, limit).await?;
     let fields = &upload.fields;
     let id = match fields
         .get("package_process_uuid")

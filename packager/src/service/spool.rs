@@ -49,8 +49,9 @@ impl Drop for SpoolDir {
     }
 }
 
-/// What `temp_dir` holds besides the packagers' folders and their lock files: the entries in
-/// those folders, and anything else (for tests and checks: a finished job leaves nothing).
+/// What `temp_dir` holds besides the packagers' folders, their lock files and their emptied
+/// spool files kept for reuse: the entries in those folders, and anything else (for tests
+/// and checks: a finished job leaves nothing).
 pub fn spooled(temp_dir: &Path) -> io::Result<Vec<PathBuf>> {
     let mut found = Vec::new();
     for entry in std::fs::read_dir(temp_dir)? {
@@ -61,7 +62,11 @@ pub fn spooled(temp_dir: &Path) -> io::Result<Vec<PathBuf>> {
         }
         for inner in std::fs::read_dir(entry.path())? {
             let inner = inner?;
-            if inner.file_name() != LOCK {
+            let name = inner.file_name();
+            let kept = name
+                .to_str()
+                .is_some_and(|n| n.starts_with(super::spool_files::FREE_PREFIX));
+            if name != LOCK && !kept {
                 found.push(inner.path());
             }
         }

@@ -104,6 +104,7 @@ pub async fn build(mut config: Config) -> anyhow::Result<Application> {
     });
     spawn_pruner(registry.clone(), config.status_ttl);
     let state = web::Data::new(AppState {
+        spool_files: super::spool_files::SpoolFiles::new(&config.temp_dir),
         config,
         registry,
         queue,

@@ -7,10 +7,12 @@ use actix_multipart::Multipart;
 use bytes::BytesMut;
 use futures_util::TryStreamExt;
 use sha2::{Digest, Sha256};
-use tempfile::TempPath;
 use tokio::io::AsyncWriteExt;
 
-use super::error::ServiceError;
+use super::{
+    error::ServiceError,
+    spool_files::{SpoolFile, SpoolFiles},
+};
 
 /// Largest text field accepted.
 const MAX_FIELD_BYTES: usize = 8 * 1024;
@@ -23,8 +25,8 @@ const SPOOL_BATCH: usize = 1024 * 1024;
 #[derive(Debug)]
 pub struct Upload {
     /// The spooled package, in the spool directory itself (a folder per upload cost a `mkdir`
-    /// and an `rmdir` each): dropping it removes the file.
-    pub file: TempPath,
+    /// and an `rmdir` each): dropping it empties the file for the next upload.
+    pub file: SpoolFile,
     pub path: PathBuf,
     pub file_name: String,
     /// SHA-256 (lower-case hex) of the package bytes, computed while they were written.
@@ -42,10 +44,10 @@ fn safe_file_name(raw: Option<&str>) -> String {
 
 pub async fn read_upload(
     mut payload: Multipart,
-    spool: &std::path::Path,
+    spool: &std::sync::Arc<SpoolFiles>,
     limit: u64,
 ) -> Result<Upload, ServiceError> {
-    let mut saved: Option<(TempPath, String, String)> = None;
+    let mut saved: Option<(SpoolFile, String, String)> = None;
     let mut fields = HashMap::new();
     while let Some(mut field) = payload
         .try_next()
@@ -63,14 +65,11 @@ pub async fn read_upload(
             let file_name =
                 safe_file_name(field.content_disposition().and_then(|d| d.get_filename()));
             // The client's name ends the spool file's, so its extension is still there.
-            let file = tempfile::Builder::new()
-                .prefix("upload-")
-                .suffix(&format!("-{file_name}"))
-                .tempfile_in(spool)
-                .map_err(|e| ServiceError::Internal(format!("spool file: {e}")))?
-                .into_temp_path();
+            let file = spool
+                .take(&file_name)
+                .map_err(|e| ServiceError::Internal(format!("spool file: {e}")))?;
             let started = std::time::Instant::now();
-            let sha256 = spool_part(&mut field, &file, limit).await?;
+            let sha256 = spool_part(&mut field, file.path(), limit).await?;
             tracing::info!(ms = started.elapsed().as_millis(), "package spooled");
             saved = Some((file, file_name, sha256));
         } else {
@@ -93,7 +92,7 @@ pub async fn read_upload(
     }
     let (file, file_name, sha256) = saved.ok_or(ServiceError::MissingPackage)?;
     Ok(Upload {
-        path: file.to_path_buf(),
+        path: file.path().to_path_buf(),
         file,
         file_name,
         sha256,

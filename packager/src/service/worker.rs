@@ -6,7 +6,6 @@ use std::{path::PathBuf, sync::Arc, time::Duration};
 use chrono::Utc;
 use package_format::{unpack, PackageError, UnpackOptions, ValidationLevel};
 use shared_models::{NapdRecord, OnChangeEvent, ProcessOutcome, EVENT_NAME};
-use tempfile::TempPath;
 use tokio::sync::{mpsc, Mutex};
 use uuid::Uuid;
 
@@ -21,9 +20,9 @@ use super::{
 #[derive(Debug)]
 pub struct Job {
     pub id: Uuid,
-    /// The spooled upload, removed when the last holder lets go (the job, or an unpack still
-    /// running on its blocking thread after a timeout).
-    pub spool: Arc<TempPath>,
+    /// The spooled upload, emptied for the next upload when the last holder lets go (the
+    /// job, or an unpack still running on its blocking thread after a timeout).
+    pub spool: Arc<super::spool_files::SpoolFile>,
     pub archive: PathBuf,
     pub file_name: String,
     /// SHA-256 of the archive, computed while it was spooled.
