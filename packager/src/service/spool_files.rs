@@ -38,14 +38,13 @@ impl SpoolFiles {
             uuid::Uuid::new_v4().simple()
         ));
         let kept = self.free.lock().unwrap_or_else(|e| e.into_inner()).pop();
-        match kept {
-            Some(free) => std::fs::rename(&free, &path)?,
-            None => {
-                std::fs::File::options()
-                    .write(true)
-                    .create_new(true)
-                    .open(&path)?;
-            }
+        // A kept file that cannot be renamed (removed from outside) is replaced by a new one.
+        let reused = kept.is_some_and(|free| std::fs::rename(free, &path).is_ok());
+        if !reused {
+            std::fs::File::options()
+                .write(true)
+                .create_new(true)
+                .open(&path)?;
         }
         Ok(SpoolFile {
             path,
@@ -117,6 +116,18 @@ mod tests {
         assert_eq!(meta.len(), 0, "emptied");
         let entries = std::fs::read_dir(dir.path()).unwrap().count();
         assert_eq!(entries, 1, "only the one in use");
+    }
+
+    #[test]
+    fn a_kept_file_removed_from_outside_is_replaced_by_a_new_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = SpoolFiles::new(dir.path());
+        drop(files.take("a.tgo").unwrap());
+        for entry in std::fs::read_dir(dir.path()).unwrap() {
+            std::fs::remove_file(entry.unwrap().path()).unwrap();
+        }
+        let next = files.take("b.tgo").unwrap();
+        assert!(next.path().exists());
     }
 
     #[test]
