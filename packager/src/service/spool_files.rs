@@ -53,10 +53,11 @@ impl SpoolFiles {
     }
 
     /// Empties `path` and keeps it for reuse, or deletes it when enough are kept or it cannot
-    /// be emptied.
+    /// be emptied. The file is emptied outside the lock (freeing a big file's blocks takes a
+    /// while), so under concurrent returns a few more than [`KEEP`] may be kept.
     fn give_back(&self, path: &Path) {
-        let mut free = self.free.lock().unwrap_or_else(|e| e.into_inner());
-        if free.len() < KEEP {
+        let room = self.free.lock().unwrap_or_else(|e| e.into_inner()).len() < KEEP;
+        if room {
             let kept = self
                 .dir
                 .join(format!("{FREE_PREFIX}{}", uuid::Uuid::new_v4().simple()));
@@ -66,11 +67,13 @@ impl SpoolFiles {
                 .and_then(|f| f.set_len(0))
                 .and_then(|()| std::fs::rename(path, &kept));
             if emptied.is_ok() {
-                free.push(kept);
+                self.free
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(kept);
                 return;
             }
         }
-        drop(free);
         let _ = std::fs::remove_file(path);
     }
 }
