@@ -407,18 +407,16 @@ macro_rules! list_ops {
                 query: &ListQuery,
             ) -> Result<(i64, Vec<DbRow>), ApiError> {
                 let Some(filter) = indexed_filter(pool, kind, query).await? else {
-                    let mut select = list_page(kind, query);
-                    return tokio::try_join!(count_matches(pool, kind, query), async {
-                        Ok(select.build().fetch_all(pool).await?)
-                    });
+                    return tokio::try_join!(
+                        count_matches(pool, kind, query),
+                        fetch_page(pool, list_page(kind, query))
+                    );
                 };
                 if !filter.page_needs_count() && query.field_scan != FieldScan::ListOrder {
                     let mut select = rows_of_page();
                     filter.push_page_from_matches(&mut select, query.page);
                     select.push(") ORDER BY created_at, uuid");
-                    return tokio::try_join!(count_indexed(pool, &filter), async {
-                        Ok(select.build().fetch_all(pool).await?)
-                    });
+                    return tokio::try_join!(count_indexed(pool, &filter), fetch_page(pool, select));
                 }
                 let total = count_indexed(pool, &filter).await?;
                 let matches = u64::try_from(total).unwrap_or(0);
@@ -434,7 +432,15 @@ macro_rules! list_ops {
                     filter.push_page_from_matches(&mut select, query.page);
                 }
                 select.push(") ORDER BY created_at, uuid");
-                Ok((total, select.build().fetch_all(pool).await?))
+                Ok((total, fetch_page(pool, select).await?))
+            }
+
+            /// The rows a page query selects.
+            async fn fetch_page(
+                pool: &$pool,
+                mut select: QueryBuilder<'_, $db>,
+            ) -> Result<Vec<DbRow>, ApiError> {
+                Ok(select.build().fetch_all(pool).await?)
             }
 
             /// A list query, run entirely in SQL: count, one page, or the last versions.
@@ -443,7 +449,6 @@ macro_rules! list_ops {
                 kind: DescriptorKind,
                 query: &ListQuery,
             ) -> Result<Listing<DescriptorRow>, ApiError> {
-                let name = format!("descriptors:{}", kind.key());
                 let (total, rows) = match query.mode {
                     Mode::Count => {
                         let total = count_matches(pool, kind, query).await?;
@@ -454,15 +459,14 @@ macro_rules! list_ops {
                             && i64::try_from(query.page.offset()).unwrap_or(i64::MAX)
                                 >= anchor_gap() =>
                     {
+                        let name = format!("descriptors:{}", kind.key());
                         tokio::try_join!(counted(pool, &name), anchored_page(pool, kind, query.page))?
                     }
                     Mode::List => count_and_page(pool, kind, query).await?,
-                    Mode::LastVersion => {
-                        let mut select = last_versions(kind, query);
-                        tokio::try_join!(count_last_versions(pool, kind, query), async {
-                            Ok(select.build().fetch_all(pool).await?)
-                        })?
-                    }
+                    Mode::LastVersion => tokio::try_join!(
+                        count_last_versions(pool, kind, query),
+                        fetch_page(pool, last_versions(kind, query))
+                    )?,
                 };
                 Ok(Listing::Items {
                     items: rows.iter().map(descriptor_row).collect::<Result<_, _>>()?,

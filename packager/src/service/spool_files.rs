@@ -1,7 +1,8 @@
 //! The files uploads are spooled into, kept for reuse (ADR-35). A finished upload's file is
 //! emptied and renamed `free-<n>` instead of deleted, and the next upload renames it to its own
 //! name: on ext4 without a journal every new file scans past the inodes deleted in the last
-//! half minute, which cost 12 % of both cores under P2's load; renaming allocates none.
+//! minute (five while their inode table block is dirty), which cost 12 % of both cores under
+//! P2's load; renaming allocates none.
 
 use std::{
     io,
