@@ -1,13 +1,13 @@
 //! Reading the multipart upload: the `package` part streams to a temporary file, counted
 //! against the size limit; the small text fields are collected.
 
-use std::{collections::HashMap, path::PathBuf};
+use std::{collections::HashMap, io::Write as _, path::PathBuf};
 
 use actix_multipart::Multipart;
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 use futures_util::TryStreamExt;
 use sha2::{Digest, Sha256};
-use tokio::io::AsyncWriteExt;
+use tokio::sync::mpsc;
 
 use super::{
     error::ServiceError,
@@ -16,10 +16,12 @@ use super::{
 
 /// Largest text field accepted.
 const MAX_FIELD_BYTES: usize = 8 * 1024;
-/// The package part is hashed and written in batches of this size: one write (on tokio's
-/// blocking pool, overlapping the hashing of the next batch) per batch instead of per
-/// multipart chunk.
+/// The package part is hashed and written in batches of this size: one write per batch
+/// instead of per multipart chunk.
 const SPOOL_BATCH: usize = 1024 * 1024;
+/// Batches waiting for the writer: an upload holds at most this many plus the one being
+/// gathered and the one being written.
+const SPOOL_DEPTH: usize = 2;
 
 /// An upload saved to disk, with its form fields.
 #[derive(Debug)]
@@ -100,36 +102,70 @@ pub async fn read_upload(
     })
 }
 
-/// Streams the package part into `path`, at most `limit` bytes; its SHA-256.
+/// Streams the package part into `path`, at most `limit` bytes; its SHA-256. The async
+/// thread only gathers the part's chunks into batches; a blocking thread hashes and writes
+/// each batch (handed over, not copied) while the next one is gathered.
 async fn spool_part(
     field: &mut actix_multipart::Field,
     path: &std::path::Path,
     limit: u64,
 ) -> Result<String, ServiceError> {
     let io_error = |e: std::io::Error| ServiceError::Internal(e.to_string());
-    let mut file = tokio::fs::File::create(path).await.map_err(io_error)?;
-    let mut written = 0u64;
-    let mut digest = Sha256::new();
+    let (batches, received) = mpsc::channel::<Bytes>(SPOOL_DEPTH);
+    let path = path.to_path_buf();
+    let writer = tokio::task::spawn_blocking(move || hash_and_write(&path, received));
+    let gathered = gather_batches(field, limit, &batches).await;
+    // The writer ends before this returns, whatever happened: a file it still wrote to
+    // could not be emptied for the next upload.
+    drop(batches);
+    let written = writer
+        .await
+        .map_err(|e| ServiceError::Internal(e.to_string()))?;
+    gathered?;
+    written.map_err(io_error)
+}
+
+/// Batches of [`SPOOL_BATCH`] bytes of the part, sent until it ends, the limit is passed or
+/// the writer stopped (its error is the one to give).
+async fn gather_batches(
+    field: &mut actix_multipart::Field,
+    limit: u64,
+    batches: &mpsc::Sender<Bytes>,
+) -> Result<(), ServiceError> {
+    let mut seen = 0u64;
     let mut batch = BytesMut::with_capacity(SPOOL_BATCH);
     while let Some(chunk) = field
         .try_next()
         .await
         .map_err(|e| ServiceError::Upload(e.to_string()))?
     {
-        written += chunk.len() as u64;
-        if written > limit {
+        seen += chunk.len() as u64;
+        if seen > limit {
             return Err(ServiceError::TooLarge { limit });
         }
         batch.extend_from_slice(&chunk);
         if batch.len() >= SPOOL_BATCH {
-            digest.update(&batch);
-            file.write_all(&batch).await.map_err(io_error)?;
-            batch.clear();
+            let full = std::mem::replace(&mut batch, BytesMut::with_capacity(SPOOL_BATCH));
+            if batches.send(full.freeze()).await.is_err() {
+                return Ok(());
+            }
         }
     }
-    digest.update(&batch);
-    file.write_all(&batch).await.map_err(io_error)?;
-    file.flush().await.map_err(io_error)?;
+    let _ = batches.send(batch.freeze()).await;
+    Ok(())
+}
+
+/// The blocking half of [`spool_part`]: every batch hashed and written, in order.
+fn hash_and_write(
+    path: &std::path::Path,
+    mut batches: mpsc::Receiver<Bytes>,
+) -> std::io::Result<String> {
+    let mut file = std::fs::File::create(path)?;
+    let mut digest = Sha256::new();
+    while let Some(batch) = batches.blocking_recv() {
+        digest.update(&batch);
+        file.write_all(&batch)?;
+    }
     Ok(hex::encode(digest.finalize()))
 }
 

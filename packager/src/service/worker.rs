@@ -82,22 +82,31 @@ pub fn start_pool(context: &WorkerContext) -> mpsc::Sender<Job> {
                 // process() keeps its own deadline (and cancels a store it cuts, ADR-23); this
                 // is the last resort should even that hang.
                 let last_resort = deadline + ROLLBACK_GRACE;
-                let event = match tokio::time::timeout(last_resort, process(&context, job)).await {
-                    Ok(event) => event,
-                    Err(_) => failed_event(&context, id, "timeout", timeout_message(last_resort)),
-                };
+                let (event, spooled) =
+                    match tokio::time::timeout(last_resort, process(&context, job)).await {
+                        Ok((event, job)) => (event, Some(job)),
+                        Err(_) => {
+                            let message = timeout_message(last_resort);
+                            (failed_event(&context, id, "timeout", message), None)
+                        }
+                    };
                 finish(&context, id, event, callback_url).await;
+                // The spool file is emptied once the outcome is out (freeing a big file's
+                // blocks, with the disk's discard, takes a while), before the next job.
+                if let Some(job) = spooled {
+                    discard(job).await;
+                }
             }
         });
     }
     sender
 }
 
-/// Unpack, check, store; the event of the outcome, once the job's files are removed.
-async fn process(context: &WorkerContext, job: Job) -> OnChangeEvent {
+/// Unpack, check, store; the event of the outcome, once the unpacked files are removed, and
+/// the job, whose spool file the caller empties after the outcome.
+async fn process(context: &WorkerContext, job: Job) -> (OnChangeEvent, Job) {
     let event = run(context, &job).await;
-    discard(job).await;
-    event
+    (event, job)
 }
 
 async fn run(context: &WorkerContext, job: &Job) -> OnChangeEvent {
@@ -193,8 +202,8 @@ async fn run(context: &WorkerContext, job: &Job) -> OnChangeEvent {
     event
 }
 
-/// Removes a temp dir on a blocking thread (a big package takes a while to delete), before
-/// the outcome is out: a finished job leaves nothing behind.
+/// Drops `dir` (a temp dir, or a job with its spool file) on a blocking thread: a big package
+/// takes a while to delete.
 async fn discard<T: Send + 'static>(dir: T) {
     let _ = tokio::task::spawn_blocking(move || drop(dir)).await;
 }

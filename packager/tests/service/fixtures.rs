@@ -57,10 +57,10 @@ async fn check(p: &Platform, relative: &str, fields: &[(&str, &str)], want: Outc
             );
         }
     }
+    let left = p.packager.spooled().await;
     assert!(
-        p.packager.spooled().is_empty(),
-        "{relative}: temporary files left: {:?}",
-        p.packager.spooled()
+        left.is_empty(),
+        "{relative}: temporary files left: {left:?}"
     );
     event
 }

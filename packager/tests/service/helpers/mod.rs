@@ -120,11 +120,25 @@ impl TestPackager {
         self.wait(&id).await
     }
 
-    /// What is left in the spool directory.
-    /// What the packager's own folders in the spool dir hold (their lock files aside), and
-    /// anything else in the spool dir.
-    pub fn spooled(&self) -> Vec<PathBuf> {
-        packager::service::spool::spooled(self.spool.path()).expect("read the spool dir")
+    /// What is left in the spool dir (kept empty files aside) once the workers have cleaned
+    /// up: a worker empties a job's spool file just after the outcome is out, so this waits
+    /// up to 10 s for the dir to be clean and then gives what is still there.
+    pub async fn spooled(&self) -> Vec<PathBuf> {
+        let until = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let left =
+                packager::service::spool::spooled(self.spool.path()).expect("read the spool dir");
+            if left.is_empty() || std::time::Instant::now() > until {
+                return left;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Fails unless the spool dir is clean (see [`Self::spooled`]).
+    pub async fn assert_spool_clean(&self) {
+        let left = self.spooled().await;
+        assert!(left.is_empty(), "left in the spool: {left:?}");
     }
 }
 
