@@ -141,6 +141,13 @@ async fn open(url: &str, max_connections: u32) -> anyhow::Result<Repository> {
     }
 }
 
+/// The PostgreSQL server the unit tests use: `TEST_DATABASE_URL`, or the local default.
+#[cfg(test)]
+pub(crate) fn test_database_url() -> String {
+    std::env::var("TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use sqlx::{Connection, Executor, PgConnection};
@@ -151,8 +158,7 @@ mod tests {
     /// instead of silently leaving new sessions cold.
     #[tokio::test]
     async fn the_warm_up_plans_against_the_migrated_schema() {
-        let admin = std::env::var("TEST_DATABASE_URL")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
+        let admin = test_database_url();
         let mut server = PgConnection::connect(&admin)
             .await
             .unwrap_or_else(|e| panic!("PostgreSQL at {admin} is unreachable ({e})"));

@@ -102,8 +102,7 @@ mod tests {
     /// the session is planned for its values.
     #[tokio::test]
     async fn write_transactions_keep_generic_plans_and_reads_plan_for_their_values() {
-        let url = std::env::var("TEST_DATABASE_URL")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
+        let url = crate::storage::connect::test_database_url();
         let options = crate::storage::connect::pg_session_options(&url).unwrap();
         let pool = sqlx::PgPool::connect_with(options)
             .await
