@@ -91,7 +91,7 @@ async fn bad_requests_get_json_errors() {
         .await
         .unwrap();
     assert_json_error(wrong_method, 405, "method-not-allowed").await;
-    p.assert_spool_clean().await;
+    p.assert_spool_clean("bad requests").await;
 }
 
 #[tokio::test]
@@ -159,7 +159,7 @@ async fn a_full_queue_answers_503_with_retry_after_and_stuck_jobs_time_out() {
     }
     let calls = received(&mock, "stuck", 2).await;
     assert_eq!(calls.len(), 2);
-    p.assert_spool_clean().await;
+    p.assert_spool_clean("the stuck jobs timed out").await;
 }
 
 #[tokio::test]
@@ -284,5 +284,5 @@ async fn a_caller_chosen_process_id_is_used_and_cannot_be_reused() {
         .await;
     assert_json_error(again, 409, "process-exists").await;
     assert_eq!(p.wait(&id).await["package_metadata"]["name"], "chosen");
-    p.assert_spool_clean().await;
+    p.assert_spool_clean("a caller-chosen process id").await;
 }

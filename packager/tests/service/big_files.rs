@@ -53,7 +53,7 @@ async fn a_big_stored_file_reaches_the_catalogue_byte_for_byte(backend: Backend)
     let stored = stored.bytes().await.unwrap();
     assert_eq!(stored.len(), artifact().len());
     assert_eq!(sha256_hex(&stored), sha256_hex(&artifact()));
-    p.packager.assert_spool_clean().await;
+    p.packager.assert_spool_clean("a big stored file").await;
 }
 
 async fn a_big_stored_file_with_a_wrong_hash_fails_with_no_residue(backend: Backend) {
@@ -64,5 +64,5 @@ async fn a_big_stored_file_with_a_wrong_hash_fails_with_no_residue(backend: Back
     let event = p.packager.on_board(form(bytes, "bad.tgo", None)).await;
     assert_eq!(code(&event), "checksum-mismatch", "{event}");
     p.catalogue.assert_empty().await;
-    p.packager.assert_spool_clean().await;
+    p.packager.assert_spool_clean("a wrong hash").await;
 }

@@ -105,5 +105,5 @@ async fn three_hundred_parallel_uploads_all_reach_a_terminal_status(backend: Bac
     let callbacks = received(&p.mock, "load", UPLOADS).await;
     assert_eq!(callbacks.len(), UPLOADS);
     assert_eq!(p.catalogue.list("packages").await.len(), UPLOADS);
-    p.packager.assert_spool_clean().await;
+    p.packager.assert_spool_clean("300 parallel uploads").await;
 }

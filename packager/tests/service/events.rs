@@ -158,7 +158,7 @@ async fn a_process_whose_deadline_passes_while_storing_is_rolled_back(backend: B
     let message = event["package_metadata"]["error"].as_str().unwrap();
     assert!(message.contains("removed"), "{message}");
     catalogue.assert_empty().await;
-    packager.assert_spool_clean().await;
+    packager.assert_spool_clean("a rolled-back store").await;
 }
 
 async fn a_catalogue_that_is_down_gives_catalogue_unavailable_and_no_residue(backend: Backend) {
@@ -185,7 +185,9 @@ async fn a_catalogue_that_is_down_gives_catalogue_unavailable_and_no_residue(bac
     assert_eq!(down["package_process_status"], "failed");
     assert_eq!(code(&down), "catalogue-unavailable", "{down}");
     assert_eq!(catalogue.snapshot().await, before, "nothing was stored");
-    packager.assert_spool_clean().await;
+    packager
+        .assert_spool_clean("a catalogue that was down")
+        .await;
 
     // Back up: the same package on-boards (no half state blocks it).
     relay.set(Mode::Up);
@@ -221,7 +223,7 @@ async fn a_part_the_catalogue_refuses_rolls_back_every_part_stored_before_it(bac
         .unwrap()
         .contains("Tests/test.yml"));
     p.catalogue.assert_empty().await;
-    p.packager.assert_spool_clean().await;
+    p.packager.assert_spool_clean("a refused part").await;
 
     // With the same VNFD and NSD on-boarded by another package, the rollback only counts them
     // down: they stay, and nothing else is left.

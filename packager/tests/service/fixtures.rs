@@ -57,11 +57,7 @@ async fn check(p: &Platform, relative: &str, fields: &[(&str, &str)], want: Outc
             );
         }
     }
-    let left = p.packager.spooled().await;
-    assert!(
-        left.is_empty(),
-        "{relative}: temporary files left: {left:?}"
-    );
+    p.packager.assert_spool_clean(relative).await;
     event
 }
 

@@ -37,8 +37,7 @@ async fn only_calls_with_the_token_are_served_and_callbacks_carry_it() {
     refused(res, 403, "service-token-invalid").await;
     let res = anyone.get(format!("{url}/status")).send().await.unwrap();
     refused(res, 401, "service-token-required").await;
-    let left = p.packager.spooled().await;
-    assert!(left.is_empty(), "a refused upload was spooled: {left:?}");
+    p.packager.assert_spool_clean("refused uploads").await;
 
     let origin = p.packager.base.trim_end_matches("/api/v1");
     for open in ["/api/v1/pings", "/api/v1/openapi.json", "/health/live"] {

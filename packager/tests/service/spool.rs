@@ -13,11 +13,6 @@ async fn platform() -> Platform {
     Platform::start_with(Backend::Sqlite, |c| c.max_upload_bytes = LIMIT).await
 }
 
-async fn assert_spool_empty(p: &Platform, after: &str) {
-    let left = p.packager.spooled().await;
-    assert!(left.is_empty(), "after {after}: {left:?}");
-}
-
 #[tokio::test]
 async fn temporary_files_are_gone_after_success_and_after_failure() {
     let p = platform().await;
@@ -26,19 +21,19 @@ async fn temporary_files_are_gone_after_success_and_after_failure() {
         .on_board(form(sample_package("eu.t", "ok", "0.1"), "ok.tgo", None))
         .await;
     assert_eq!(ok["package_process_status"], "success", "{ok}");
-    assert_spool_empty(&p, "a success").await;
+    p.packager.assert_spool_clean("a success").await;
     let dup = p
         .packager
         .on_board(form(sample_package("eu.t", "ok", "0.1"), "ok.tgo", None))
         .await;
     assert_eq!(code(&dup), "duplicate-package");
-    assert_spool_empty(&p, "a duplicate").await;
+    p.packager.assert_spool_clean("a duplicate").await;
     let bad = p
         .packager
         .on_board(form(b"PK\x03\x04 truncated".to_vec(), "t.tgo", None))
         .await;
     assert_eq!(code(&bad), "not-a-zip");
-    assert_spool_empty(&p, "a broken archive").await;
+    p.packager.assert_spool_clean("a broken archive").await;
 }
 
 /// A body of `size` bytes sent in chunks with no declared length.
@@ -55,7 +50,7 @@ async fn temporary_files_are_gone_after_rejected_uploads() {
         .upload(form(vec![0; 2 * LIMIT as usize], "big.tgo", None))
         .await;
     assert_eq!(declared.status(), 413, "declared length over the limit");
-    assert_spool_empty(&p, "a declared 413").await;
+    p.packager.assert_spool_clean("a declared 413").await;
 
     let chunked = p
         .packager
@@ -64,14 +59,16 @@ async fn temporary_files_are_gone_after_rejected_uploads() {
     assert_eq!(chunked.status(), 413, "streamed over the limit");
     let body: serde_json::Value = chunked.json().await.unwrap();
     assert_eq!(body["code"], "payload-too-large");
-    assert_spool_empty(&p, "a streamed 413").await;
+    p.packager.assert_spool_clean("a streamed 413").await;
 
     let bad_field = p
         .packager
         .upload(form(sample_package("eu.t", "f", "0.1"), "f.tgo", None).text("skip_store", "maybe"))
         .await;
     assert_eq!(bad_field.status(), 400);
-    assert_spool_empty(&p, "a bad field after the file").await;
+    p.packager
+        .assert_spool_clean("a bad field after the file")
+        .await;
 
     let twice = p
         .packager
@@ -81,7 +78,9 @@ async fn temporary_files_are_gone_after_rejected_uploads() {
         )
         .await;
     assert_eq!(twice.status(), 400);
-    assert_spool_empty(&p, "a package part given twice").await;
+    p.packager
+        .assert_spool_clean("a package part given twice")
+        .await;
 
     // Within the limit, streamed with no declared length, the upload is accepted.
     let small = sample_package("eu.t", "small", "0.1");
@@ -92,7 +91,7 @@ async fn temporary_files_are_gone_after_rejected_uploads() {
     .file_name("small.tgo");
     let event = p.packager.on_board(Form::new().part("package", part)).await;
     assert_eq!(event["package_process_status"], "success", "{event}");
-    assert_spool_empty(&p, "a streamed success").await;
+    p.packager.assert_spool_clean("a streamed success").await;
     assert_eq!(
         p.catalogue.list("packages").await.len(),
         1,

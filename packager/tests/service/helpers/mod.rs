@@ -123,7 +123,7 @@ impl TestPackager {
     /// What is left in the spool dir (kept empty files aside) once the workers have cleaned
     /// up: a worker empties a job's spool file just after the outcome is out, so this waits
     /// up to 10 s for the dir to be clean and then gives what is still there.
-    pub async fn spooled(&self) -> Vec<PathBuf> {
+    async fn spooled(&self) -> Vec<PathBuf> {
         let until = std::time::Instant::now() + Duration::from_secs(10);
         loop {
             let left =
@@ -135,10 +135,13 @@ impl TestPackager {
         }
     }
 
-    /// Fails unless the spool dir is clean (see [`Self::spooled`]).
-    pub async fn assert_spool_clean(&self) {
+    /// Fails unless the spool dir is clean (see [`Self::spooled`]) after what `after` names.
+    pub async fn assert_spool_clean(&self, after: &str) {
         let left = self.spooled().await;
-        assert!(left.is_empty(), "left in the spool: {left:?}");
+        assert!(
+            left.is_empty(),
+            "after {after}, left in the spool: {left:?}"
+        );
     }
 }
 
