@@ -79,36 +79,25 @@ pub fn start_pool(context: &WorkerContext) -> mpsc::Sender<Job> {
                 let id = job.id;
                 let callback_url = job.callback_url.clone();
                 let deadline = context.config.process_timeout;
-                // process() keeps its own deadline (and cancels a store it cuts, ADR-23); this
+                // run() keeps its own deadline (and cancels a store it cuts, ADR-23); this
                 // is the last resort should even that hang.
                 let last_resort = deadline + ROLLBACK_GRACE;
-                let (event, spooled) =
-                    match tokio::time::timeout(last_resort, process(&context, job)).await {
-                        Ok((event, job)) => (event, Some(job)),
-                        Err(_) => {
-                            let message = timeout_message(last_resort);
-                            (failed_event(&context, id, "timeout", message), None)
-                        }
-                    };
+                let event = match tokio::time::timeout(last_resort, run(&context, &job)).await {
+                    Ok(event) => event,
+                    Err(_) => failed_event(&context, id, "timeout", timeout_message(last_resort)),
+                };
                 finish(&context, id, event, callback_url).await;
                 // The spool file is emptied once the outcome is out (freeing a big file's
                 // blocks, with the disk's discard, takes a while), before the next job.
-                if let Some(job) = spooled {
-                    discard(job).await;
-                }
+                discard(job).await;
             }
         });
     }
     sender
 }
 
-/// Unpack, check, store; the event of the outcome, once the unpacked files are removed, and
-/// the job, whose spool file the caller empties after the outcome.
-async fn process(context: &WorkerContext, job: Job) -> (OnChangeEvent, Job) {
-    let event = run(context, &job).await;
-    (event, job)
-}
-
+/// Unpack, check, store; the event of the outcome, once the unpacked files are removed (the
+/// worker empties the job's spool file after the outcome).
 async fn run(context: &WorkerContext, job: &Job) -> OnChangeEvent {
     context.registry.set_running(job.id);
     let limit = context.config.process_timeout;
